@@ -1,0 +1,1 @@
+"""Shared plumbing for Earshot: one place that says where the warehouse lives."""
