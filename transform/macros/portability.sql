@@ -1,0 +1,38 @@
+{#- SQL that differs between warehouses lives here, so the models stay portable.
+    Each macro dispatches; the default implementation is DuckDB's. -#}
+
+{#- A timestamp with time zone as a plain UTC timestamp. -#}
+{% macro to_utc(column) -%}
+    {{ return(adapter.dispatch('to_utc', 'earshot')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_utc(column) -%}
+    timezone('UTC', {{ column }})
+{%- endmacro %}
+
+{#- Unix seconds as a plain UTC timestamp. -#}
+{% macro epoch_to_utc(column) -%}
+    {{ return(adapter.dispatch('epoch_to_utc', 'earshot')(column)) }}
+{%- endmacro %}
+
+{% macro default__epoch_to_utc(column) -%}
+    timezone('UTC', to_timestamp({{ column }}))
+{%- endmacro %}
+
+{#- True when text matches a regular expression, case-insensitively. -#}
+{% macro regex_contains(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_contains', 'earshot')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_contains(text, pattern) -%}
+    regexp_matches({{ text }}, {{ pattern }}, 'i')
+{%- endmacro %}
+
+{#- A stable, non-reversible key for a person, so marts never carry their identifiers. -#}
+{% macro hash_key(expression) -%}
+    {{ return(adapter.dispatch('hash_key', 'earshot')(expression)) }}
+{%- endmacro %}
+
+{% macro default__hash_key(expression) -%}
+    md5(cast({{ expression }} as varchar))
+{%- endmacro %}

@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('shopify', 'orders__line_items') }}
+
+),
+
+renamed as (
+
+    select
+        id as order_line_id,
+        order_id,
+        product_id,
+        variant_id,
+        title as product_title,
+        variant_title,
+        sku,
+        quantity,
+        cast(price as decimal(18, 2)) as unit_price,
+        cast(price as decimal(18, 2)) * quantity as line_amount
+
+    from source
+
+)
+
+select * from renamed
