@@ -1,0 +1,3 @@
+from dagster_dlt import DagsterDltResource
+
+dlt_resource = DagsterDltResource()
