@@ -83,8 +83,10 @@ class VendorClient:
                 return response
             if response.status_code in RETRY_STATUSES and attempt < self.max_attempts:
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
-                self._wait(wait if wait is not None else self._backoff(attempt),
-                           f"HTTP {response.status_code}")
+                self._wait(
+                    wait if wait is not None else self._backoff(attempt),
+                    f"HTTP {response.status_code}",
+                )
                 continue
             raise SourceError(
                 f"{self.vendor}: GET {response.url} answered {response.status_code}: "

@@ -46,8 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.out} in {elapsed:.1f}s: {summary}")
         return 0
     if not args.data.is_dir():
-        print(f"error: {args.data} is not a folder; run 'python -m sandbox generate' first",
-              file=sys.stderr)
+        print(
+            f"error: {args.data} is not a folder; run 'python -m sandbox generate' first",
+            file=sys.stderr,
+        )
         return 2
     server = SandboxServer(args.data, port=args.port, host=args.host)
     print(f"sandbox serving {args.data} at {server.url}", flush=True)

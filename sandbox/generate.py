@@ -39,15 +39,63 @@ CATEGORIES = {
     "Home": ["Linen Throw", "Stoneware Mug Set", "Cotton Waffle Towel", "Cedar Candle"],
 }
 COLOURS = ["black", "olive", "sand", "rust", "grey", "cream"]
-FIRST_NAMES = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Isla", "Jon",
-               "Kira", "Liam", "Maya", "Noah", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tara"]
-LAST_NAMES = ["Adams", "Brook", "Chen", "Diaz", "Evans", "Fox", "Garcia", "Hill", "Ito", "Jones",
-              "Khan", "Lopez", "Moore", "Nagy", "Okafor", "Patel", "Reed", "Silva", "Tran", "Wood"]
+FIRST_NAMES = [
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Isla",
+    "Jon",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+]
+LAST_NAMES = [
+    "Adams",
+    "Brook",
+    "Chen",
+    "Diaz",
+    "Evans",
+    "Fox",
+    "Garcia",
+    "Hill",
+    "Ito",
+    "Jones",
+    "Khan",
+    "Lopez",
+    "Moore",
+    "Nagy",
+    "Okafor",
+    "Patel",
+    "Reed",
+    "Silva",
+    "Tran",
+    "Wood",
+]
 AGENTS = [(9001, "Alex Morgan"), (9002, "Jamie Lee"), (9003, "Riley Shah"), (9004, "Casey Kim")]
-OUTBOUND_PURPOSES = ["recent_purchaser_follow_up", "high_value_check_in",
-                     "churned_customer_deep_dive", "cart_abandoner_outreach"]
-MISSED_REASONS = ["agents_did_not_answer", "out_of_opening_hours", "short_abandoned",
-                  "abandoned_in_ivr"]
+OUTBOUND_PURPOSES = [
+    "recent_purchaser_follow_up",
+    "high_value_check_in",
+    "churned_customer_deep_dive",
+    "cart_abandoner_outreach",
+]
+MISSED_REASONS = [
+    "agents_did_not_answer",
+    "out_of_opening_hours",
+    "short_abandoned",
+    "abandoned_in_ivr",
+]
 PRESENTMENT = [("USD", Decimal("1")), ("EUR", Decimal("0.92")), ("GBP", Decimal("0.79"))]
 
 
@@ -192,22 +240,26 @@ class ShopGenerator:
             variant = rng.choice(product["variants"])
             price = Decimal(variant["price"])
             quantity = rng.choices([1, 2, 3], weights=[8, 2, 1])[0]
-            line_items.append({
-                "id": self._id(),
-                "product_id": product["id"],
-                "variant_id": variant["id"],
-                "title": product["title"],
-                "variant_title": variant["title"],
-                "name": f"{product['title']} - {variant['title']}",
-                "sku": variant["sku"],
-                "quantity": quantity,
-                "price": _money(price),
-                "price_set": _money_set(price, currency, rate),
-                "total_discount": "0.00",
-                "taxable": True,
-            })
+            line_items.append(
+                {
+                    "id": self._id(),
+                    "product_id": product["id"],
+                    "variant_id": variant["id"],
+                    "title": product["title"],
+                    "variant_title": variant["title"],
+                    "name": f"{product['title']} - {variant['title']}",
+                    "sku": variant["sku"],
+                    "quantity": quantity,
+                    "price": _money(price),
+                    "price_set": _money_set(price, currency, rate),
+                    "total_discount": "0.00",
+                    "taxable": True,
+                }
+            )
         subtotal = sum(Decimal(li["price"]) * li["quantity"] for li in line_items)
-        discount = (subtotal * Decimal("0.10")).quantize(CENT) if rng.random() < 0.15 else Decimal(0)
+        discount = (
+            (subtotal * Decimal("0.10")).quantize(CENT) if rng.random() < 0.15 else Decimal(0)
+        )
         tax = ((subtotal - discount) * Decimal("0.08")).quantize(CENT)
         shipping = Decimal("0") if subtotal > 100 else Decimal("7.95")
         total = subtotal - discount + tax + shipping
@@ -238,11 +290,17 @@ class ShopGenerator:
             "source_name": "web",
             "discount_codes": (
                 [{"code": "WELCOME10", "amount": _money(discount), "type": "percentage"}]
-                if discount else []
+                if discount
+                else []
             ),
-            "shipping_lines": [{
-                "id": self._id(), "title": "Standard", "code": "STD", "price": _money(shipping),
-            }],
+            "shipping_lines": [
+                {
+                    "id": self._id(),
+                    "title": "Standard",
+                    "code": "STD",
+                    "price": _money(shipping),
+                }
+            ],
             "line_items": line_items,
             "refunds": [],
         }
@@ -254,21 +312,25 @@ class ShopGenerator:
             refunded_at = self._moment(placed + timedelta(days=3), 20)
             refunded = rng.choice(line_items)
             amount = Decimal(refunded["price"])
-            order["refunds"].append({
-                "id": self._id(),
-                "order_id": order["id"],
-                "created_at": _iso(refunded_at),
-                "processed_at": _iso(refunded_at),
-                "note": "Customer return",
-                "refund_line_items": [{
+            order["refunds"].append(
+                {
                     "id": self._id(),
-                    "line_item_id": refunded["id"],
-                    "quantity": 1,
-                    "subtotal": float(amount),
-                    "total_tax": float((amount * Decimal("0.08")).quantize(CENT)),
-                    "line_item": refunded,
-                }],
-            })
+                    "order_id": order["id"],
+                    "created_at": _iso(refunded_at),
+                    "processed_at": _iso(refunded_at),
+                    "note": "Customer return",
+                    "refund_line_items": [
+                        {
+                            "id": self._id(),
+                            "line_item_id": refunded["id"],
+                            "quantity": 1,
+                            "subtotal": float(amount),
+                            "total_tax": float((amount * Decimal("0.08")).quantize(CENT)),
+                            "line_item": refunded,
+                        }
+                    ],
+                }
+            )
             order["financial_status"] = "partially_refunded"
             updated = max(updated, refunded_at)
         order["updated_at"] = _iso(updated)
@@ -325,10 +387,16 @@ class ShopGenerator:
                 "number": {"id": 404821, "digits": "+1 888-555-0100", "country": "US"},
                 "tags": [{"id": 1, "name": purpose, "tagged_at": int(ended.timestamp()) + 60}],
                 "comments": (
-                    [{"id": self._id(), "content": text,
-                      "posted_at": int(ended.timestamp()) + 120,
-                      "posted_by": {"id": agent_id, "name": agent_name}}]
-                    if answered else []
+                    [
+                        {
+                            "id": self._id(),
+                            "content": text,
+                            "posted_at": int(ended.timestamp()) + 120,
+                            "posted_by": {"id": agent_id, "name": agent_name},
+                        }
+                    ]
+                    if answered
+                    else []
                 ),
             }
             if answered:
@@ -339,15 +407,34 @@ class ShopGenerator:
                     "id": self._id(),
                     "call_id": call_id,
                     "call_created_at": _iso(started),
-                    "content": {"language": "en", "utterances": [
-                        {"start_time": 0.0, "end_time": 3.0, "participant_type": "internal",
-                         "text": "Hi, this is the customer team, how can I help?"},
-                        {"start_time": 3.5, "end_time": 12.0, "participant_type": "external",
-                         "text": text},
-                    ]},
+                    "content": {
+                        "language": "en",
+                        "utterances": [
+                            {
+                                "start_time": 0.0,
+                                "end_time": 3.0,
+                                "participant_type": "internal",
+                                "text": "Hi, this is the customer team, how can I help?",
+                            },
+                            {
+                                "start_time": 3.5,
+                                "end_time": 12.0,
+                                "participant_type": "external",
+                                "text": text,
+                            },
+                        ],
+                    },
                 }
-            key = {"source": "aircall_comment", "record_id": call_id, "themes": themes,
-                   "sentiment": _sentiment(themes)} if answered else None
+            key = (
+                {
+                    "source": "aircall_comment",
+                    "record_id": call_id,
+                    "themes": themes,
+                    "sentiment": _sentiment(themes),
+                }
+                if answered
+                else None
+            )
             yield call, transcript, key
 
     def make_reviews(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
@@ -386,8 +473,12 @@ class ShopGenerator:
                 "created_at": _iso(created),
                 "updated_at": _iso(created),
             }
-            key = {"source": "judgeme_review", "record_id": review_id, "themes": themes,
-                   "sentiment": _sentiment(themes)}
+            key = {
+                "source": "judgeme_review",
+                "record_id": review_id,
+                "themes": themes,
+                "sentiment": _sentiment(themes),
+            }
             yield review, key
 
 

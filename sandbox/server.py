@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -85,7 +84,9 @@ class Dataset:
         self.transcripts = {
             t["call_id"]: t for t in _read_jsonl(root / "aircall" / "transcripts.jsonl")
         }
-        self.reviews = sorted(_read_jsonl(root / "judgeme" / "reviews.jsonl"), key=lambda r: r["id"])
+        self.reviews = sorted(
+            _read_jsonl(root / "judgeme" / "reviews.jsonl"), key=lambda r: r["id"]
+        )
 
 
 class SandboxApp:
@@ -127,12 +128,22 @@ class SandboxApp:
             return 200, {"count": len(self._shopify_filter(resource, params))}, {}
         limit = _int_param(params, "limit", 50)
         if not 1 <= limit <= SHOPIFY_MAX_LIMIT:
-            raise ApiError(400, {"errors": {"limit": [f"must be between 1 and {SHOPIFY_MAX_LIMIT}"]}})
+            raise ApiError(
+                400, {"errors": {"limit": [f"must be between 1 and {SHOPIFY_MAX_LIMIT}"]}}
+            )
         if "page_info" in params:
             extra = sorted(set(params) - {"page_info", "limit", "fields"})
             if extra:
-                raise ApiError(400, {"errors": {"page_info": [
-                    f"{', '.join(extra)} cannot be passed when page_info is present"]}})
+                raise ApiError(
+                    400,
+                    {
+                        "errors": {
+                            "page_info": [
+                                f"{', '.join(extra)} cannot be passed when page_info is present"
+                            ]
+                        }
+                    },
+                )
             cursor = self._decode_cursor(params["page_info"])
             filters, after_id = cursor["filters"], cursor["after_id"]
         else:
@@ -141,7 +152,9 @@ class SandboxApp:
         page = matching[:limit]
         links = []
         if after_id > 0:
-            links.append(self._shopify_link(version, endpoint, limit, filters, after_id, "previous"))
+            links.append(
+                self._shopify_link(version, endpoint, limit, filters, after_id, "previous")
+            )
         if len(matching) > limit:
             links.append(
                 self._shopify_link(version, endpoint, limit, filters, page[-1]["id"], "next")
@@ -220,8 +233,13 @@ class SandboxApp:
             raise ApiError(404, {"error": "Not found"})
         per_page = _int_param(params, "per_page", 20)
         if not 1 <= per_page <= AIRCALL_MAX_PER_PAGE:
-            raise ApiError(400, {"error": "Invalid per_page",
-                                 "troubleshoot": f"per_page must be at most {AIRCALL_MAX_PER_PAGE}"})
+            raise ApiError(
+                400,
+                {
+                    "error": "Invalid per_page",
+                    "troubleshoot": f"per_page must be at most {AIRCALL_MAX_PER_PAGE}",
+                },
+            )
         page = _int_param(params, "page", 1)
         start, end = _int_param(params, "from", 0), _int_param(params, "to", 2**62)
         calls = [c for c in self.data.calls if start <= c["started_at"] <= end]
@@ -232,10 +250,14 @@ class SandboxApp:
         has_next = page * per_page < len(reachable)
         query = {k: v for k, v in params.items() if k != "page"}
         next_link = (
-            f"{self.base_url}/v1/calls?{urlencode({**query, 'page': page + 1})}" if has_next else None
+            f"{self.base_url}/v1/calls?{urlencode({**query, 'page': page + 1})}"
+            if has_next
+            else None
         )
         previous_link = (
-            f"{self.base_url}/v1/calls?{urlencode({**query, 'page': page - 1})}" if page > 1 else None
+            f"{self.base_url}/v1/calls?{urlencode({**query, 'page': page - 1})}"
+            if page > 1
+            else None
         )
         meta = {
             "count": len(chunk),
@@ -266,7 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
     app: SandboxApp
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}

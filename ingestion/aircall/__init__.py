@@ -1,4 +1,4 @@
-"""Aircall Public API: call logs, re-reading a look-back window because calls change after they end."""
+"""Aircall Public API: call logs, re-reading a look-back window as calls change after ending."""
 
 from __future__ import annotations
 
@@ -39,9 +39,7 @@ def link_children(call: dict[str, Any]) -> dict[str, Any]:
     return call
 
 
-def calls_in_window(
-    client: VendorClient, start: int, end: int
-) -> Iterator[list[dict[str, Any]]]:
+def calls_in_window(client: VendorClient, start: int, end: int) -> Iterator[list[dict[str, Any]]]:
     """Yield pages of calls created in ``[start, end]``.
 
     One Aircall query returns at most 10,000 calls, so a window that holds more

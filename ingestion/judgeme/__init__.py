@@ -44,12 +44,14 @@ def judgeme_source(
     client = VendorClient("judgeme", f"{base_url.rstrip('/')}/api/v1")
     auth = {"api_token": api_token, "shop_domain": shop_domain}
 
+    first_updated_at = parse_timestamp(start_date)
+
     @dlt.resource(
         name="reviews", primary_key="id", write_disposition="merge", columns=REVIEW_COLUMNS
     )
     def reviews(
         updated_at: dlt.sources.incremental[datetime] = dlt.sources.incremental(
-            "updated_at", initial_value=parse_timestamp(start_date)
+            "updated_at", initial_value=first_updated_at
         ),
     ) -> Iterator[list[dict[str, Any]]]:
         # Judge.me has no updated_at filter and no next link: read every page

@@ -31,11 +31,10 @@ def next_link(link_header: str | None) -> str | None:
     return None
 
 
-
-
 def money() -> dict[str, Any]:
     """A money column: a decimal string in the payload, ``decimal(18,2)`` in the warehouse."""
     return {"data_type": "decimal", "precision": 18, "scale": 2}
+
 
 ORDER_COLUMNS = {
     "id": {"data_type": "bigint", "nullable": False},
@@ -109,12 +108,12 @@ def shopify_source(
         headers={"X-Shopify-Access-Token": access_token},
     )
 
-    @dlt.resource(
-        name="orders", primary_key="id", write_disposition="merge", columns=ORDER_COLUMNS
-    )
+    first_updated_at = parse_timestamp(start_date)
+
+    @dlt.resource(name="orders", primary_key="id", write_disposition="merge", columns=ORDER_COLUMNS)
     def orders(
         updated_at: dlt.sources.incremental[datetime] = dlt.sources.incremental(
-            "updated_at", initial_value=parse_timestamp(start_date)
+            "updated_at", initial_value=first_updated_at
         ),
     ) -> Iterator[list[dict[str, Any]]]:
         params = {

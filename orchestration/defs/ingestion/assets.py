@@ -1,6 +1,5 @@
 """One Dagster asset per dlt resource: ``raw_<source>/<resource>`` in the warehouse."""
 
-
 from collections.abc import Callable, Iterator
 from typing import Any
 

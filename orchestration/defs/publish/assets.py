@@ -1,6 +1,5 @@
 """The read-only copy of the marts that the dashboards read."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 

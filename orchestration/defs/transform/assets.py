@@ -1,11 +1,15 @@
 """Every dbt model and seed as an asset; dbt tests become asset checks."""
 
-
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
 from ingestion.pipelines import RAW_DATASETS
 from orchestration.defs.pools import WAREHOUSE_POOL

@@ -1,0 +1,85 @@
+# Earshot: `make demo` runs the whole pipeline on a sandbox shop and opens the UIs;
+# `make test` runs every test. Both install what they need first.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS := .earshot/tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DATA := sandbox_data/demo
+
+export UV_PYTHON := 3.11
+export UV_PYTHON_DOWNLOADS := never
+export DAGSTER_HOME := $(CURDIR)/.dagster
+export RUNTIME__DLTHUB_TELEMETRY := false
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help install demo test lint format stop status materialize
+
+help:
+	@echo "make demo    install, generate a sandbox shop, run the pipeline, start Dagster and Streamlit"
+	@echo "make test    install and run the whole test suite"
+	@echo "make lint    ruff and sqlfluff"
+	@echo "make format  apply ruff's formatting and fixes"
+	@echo "make stop    stop the services make demo started"
+
+$(TOOLS)/bin/uv:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(BIN)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml
+
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	cp $< $@
+
+.dlt/secrets.toml:
+	cp .dlt/secrets.toml.example $@
+	@echo "wrote .dlt/secrets.toml with the sandbox's credentials (edit it to point at a real shop)"
+
+$(DEMO_DATA)/shopify/orders.jsonl: | $(BIN)/.installed
+	$(BIN)/python -m sandbox generate --out $(DEMO_DATA) --seed 7 --scale S
+
+materialize: install .dlt/secrets.toml
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+
+demo: install .dlt/secrets.toml $(DEMO_DATA)/shopify/orders.jsonl
+	$(BIN)/python -m earshot.services start sandbox --sandbox-data $(DEMO_DATA)
+	$(MAKE) --no-print-directory materialize
+	$(BIN)/python -m earshot.services start dagster streamlit
+	@echo
+	@echo "Earshot is running on the sandbox shop:"
+	@echo "  Dagster UI:  http://127.0.0.1:3000"
+	@echo "  Dashboards:  http://127.0.0.1:8501"
+	@echo "  Sandbox API: http://127.0.0.1:8765"
+	@echo "Stop them with 'make stop'."
+
+stop:
+	@$(BIN)/python -m earshot.services stop
+
+status:
+	@$(BIN)/python -m earshot.services status
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint transform
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix transform
