@@ -1,0 +1,95 @@
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ingestion.http import SourceError, VendorClient, retry_after_seconds
+from ingestion.shopify import next_link
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("2.0", 2.0), ("2", 2.0), ("0.25", 0.25), (None, None), ("soon", None), ("-1", 0.0)],
+)
+def test_retry_after_accepts_shopify_float_form(header: str | None, seconds: float | None) -> None:
+    assert retry_after_seconds(header) == seconds
+
+
+def test_next_link_reads_rel_next_among_several_links() -> None:
+    header = (
+        '<https://shop/admin/api/2025-01/orders.json?limit=250&page_info=abc>; rel="previous", '
+        '<https://shop/admin/api/2025-01/orders.json?limit=250&page_info=def>; rel="next"'
+    )
+    assert next_link(header) == "https://shop/admin/api/2025-01/orders.json?limit=250&page_info=def"
+    assert next_link('<https://shop/orders.json?page_info=abc>; rel="previous"') is None
+    assert next_link(None) is None
+
+
+class ScriptedServer:
+    """Answers each request with the next (status, headers) of a script, then 200s."""
+
+    def __init__(self, script: list[tuple[int, dict[str, str]]]) -> None:
+        self.script = list(script)
+        self.requests = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.requests += 1
+                status, headers = owner.script.pop(0) if owner.script else (200, {})
+                body = json.dumps({"ok": status == 200}).encode()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+
+@pytest.fixture
+def scripted() -> Iterator[callable]:
+    servers: list[ScriptedServer] = []
+
+    def start(script: list[tuple[int, dict[str, str]]]) -> ScriptedServer:
+        server = ScriptedServer(script)
+        threading.Thread(target=server.httpd.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.httpd.shutdown()
+
+
+def test_waits_out_a_429_with_float_retry_after(scripted) -> None:
+    server = scripted([(429, {"Retry-After": "0.2"}), (503, {})])
+    client = VendorClient("shopify", server.url, backoff_seconds=0.01)
+    response = client.get("orders.json")
+    assert response.json() == {"ok": True}
+    assert server.requests == 3
+    # 0.2s as the 429 asked, then the second backoff step (0.01 * 2) for the 503.
+    assert client.seconds_waited == pytest.approx(0.22)
+
+
+def test_a_401_fails_at_once_naming_the_vendor(scripted) -> None:
+    server = scripted([(401, {})])
+    client = VendorClient("aircall", server.url)
+    with pytest.raises(SourceError, match=r"aircall: GET .* answered 401"):
+        client.get("calls")
+    assert server.requests == 1
+
+
+def test_gives_up_after_max_attempts(scripted) -> None:
+    server = scripted([(500, {})] * 10)
+    client = VendorClient("judgeme", server.url, max_attempts=3, backoff_seconds=0.01)
+    with pytest.raises(SourceError, match="judgeme"):
+        client.get("reviews")
+    assert server.requests == 3

@@ -1,0 +1,57 @@
+"""The Dagster definitions load and the asset graph runs from the APIs to the dashboards."""
+
+import dagster as dg
+import pytest
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    from orchestration.definitions import defs
+
+    return defs
+
+
+def test_definitions_validate(defs: dg.Definitions) -> None:
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_graph_runs_from_raw_tables_to_the_published_marts(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {"raw_shopify/orders", "raw_aircall/calls", "raw_judgeme/reviews"} <= keys
+    assert {"marts/theme_weekly", "marts/customer_cohorts", "marts/product_demand_weekly"} <= keys
+    published = dg.AssetKey(["published", "marts"])
+    parents = graph.get(published).parent_keys
+    assert {key.to_user_string() for key in parents} == {
+        "marts/theme_weekly",
+        "marts/customer_cohorts",
+        "marts/product_demand_weekly",
+    }
+    # Staging reads the tables the dlt assets load: the graph is joined end to end.
+    staging = graph.get(dg.AssetKey(["staging", "stg_shopify__orders"]))
+    assert dg.AssetKey(["raw_shopify", "orders"]) in staging.parent_keys
+    assert graph.get(dg.AssetKey(["raw_shopify", "orders"])).is_materializable
+
+
+def test_dbt_tests_are_asset_checks_on_every_mart(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    checked = {check.asset_key.to_user_string() for check in graph.asset_check_keys}
+    for mart in ("marts/theme_weekly", "marts/customer_cohorts", "marts/product_demand_weekly"):
+        assert mart in checked
+
+
+def test_every_warehouse_writer_shares_the_single_writer_pool(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    pools = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            pools[key.to_user_string()] = node.pools
+    assert pools and all(value == {"warehouse"} for value in pools.values()), pools
+
+
+def test_daily_schedule_refreshes_everything(defs: dg.Definitions) -> None:
+    schedule = defs.resolve_schedule_def("daily_refresh_schedule")
+    assert schedule.cron_schedule == "0 5 * * *"
+    job = defs.resolve_job_def("daily_refresh")
+    assert dg.AssetKey(["published", "marts"]) in job.asset_layer.executable_asset_keys

@@ -1,0 +1,25 @@
+"""Run the whole pipeline once per test session, for the tests that read its results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    result: dg.ExecuteInProcessResult
+    warehouse: Path
+    published: Path
+
+
+def run_everything() -> PipelineRun:
+    from earshot import settings
+    from orchestration.definitions import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=True)
+    return PipelineRun(result, settings.warehouse_path(), settings.published_path())
