@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from sandbox.generate import SCALES, generate
-from tests.pipeline import PipelineRun, run_everything
 from sandbox.server import Credentials, SandboxServer
+from tests.pipeline import PipelineRun, run_everything
 
 
 @dataclass(frozen=True)
