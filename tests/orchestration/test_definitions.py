@@ -55,3 +55,14 @@ def test_daily_schedule_refreshes_everything(defs: dg.Definitions) -> None:
     assert schedule.cron_schedule == "0 5 * * *"
     job = defs.resolve_job_def("daily_refresh")
     assert dg.AssetKey(["published", "marts"]) in job.asset_layer.executable_asset_keys
+
+
+def test_instance_config_is_valid_and_limits_the_warehouse_pool(tmp_path) -> None:
+    from earshot.settings import PROJECT_ROOT
+
+    (tmp_path / "dagster.yaml").write_text(
+        (PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text()
+    )
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_settings("telemetry")["enabled"] is False
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
