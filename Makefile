@@ -52,7 +52,8 @@ $(DEMO_DATA)/shopify/orders.jsonl: | $(BIN)/.installed
 	$(BIN)/python -m sandbox generate --out $(DEMO_DATA) --seed 7 --scale S
 
 materialize: install .dlt/secrets.toml
-	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*' \
+		-c orchestration/run_config.yaml
 
 demo: install .dlt/secrets.toml $(DEMO_DATA)/shopify/orders.jsonl
 	$(BIN)/python -m earshot.services start sandbox --sandbox-data $(DEMO_DATA)

@@ -29,6 +29,9 @@ CALL_COLUMNS = {
     "archived": {"data_type": "bool"},
     "user__id": {"data_type": "bigint"},
     "user__name": {"data_type": "text"},
+    "voicemail": {"data_type": "text"},
+    "recording": {"data_type": "text"},
+    "contact": {"data_type": "json"},
 }
 
 

@@ -36,3 +36,12 @@
 {% macro default__hash_key(expression) -%}
     md5(cast({{ expression }} as varchar))
 {%- endmacro %}
+
+{#- The integers 0 .. count - 1 as rows of one column, for spines of months or weeks. -#}
+{% macro integer_spine(count, column_name='n') -%}
+    {{ return(adapter.dispatch('integer_spine', 'earshot')(count, column_name)) }}
+{%- endmacro %}
+
+{% macro default__integer_spine(count, column_name) -%}
+    select range as {{ column_name }} from range({{ count }})
+{%- endmacro %}

@@ -73,25 +73,62 @@ monthly as (
 
 ),
 
+last_month as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'max(ordered_at)') }} as date) as last_order_month
+
+    from customer_orders
+
+),
+
+month_offsets as (
+
+    {#- Every month from each cohort's first to the latest month with orders, so a
+        month in which nobody of the cohort ordered shows 0% retention, not a gap. -#}
+    {{ integer_spine(1200, 'months_since_first_order') }}
+
+),
+
+cohort_months as (
+
+    select
+        cohort_sizes.cohort_month,
+        cohort_sizes.cohort_customers,
+        month_offsets.months_since_first_order
+
+    from cohort_sizes
+    cross join month_offsets
+    cross join last_month
+    where
+        {{ dbt.dateadd(
+            'month', 'month_offsets.months_since_first_order', 'cohort_sizes.cohort_month'
+        ) }} <= last_month.last_order_month
+
+),
+
 final as (
 
     select
-        monthly.cohort_month,
-        monthly.months_since_first_order,
-        cohort_sizes.cohort_customers,
-        monthly.active_customers,
-        monthly.active_customers * 1.0 / cohort_sizes.cohort_customers as retention_rate,
+        cohort_months.cohort_month,
+        cohort_months.months_since_first_order,
+        cohort_months.cohort_customers,
+        coalesce(monthly.active_customers, 0) as active_customers,
+        coalesce(monthly.active_customers, 0) * 1.0
+        / cohort_months.cohort_customers as retention_rate,
         cast(
-            sum(monthly.net_revenue) over (
-                partition by monthly.cohort_month
-                order by monthly.months_since_first_order
-            ) / cohort_sizes.cohort_customers
+            sum(coalesce(monthly.net_revenue, 0)) over (
+                partition by cohort_months.cohort_month
+                order by cohort_months.months_since_first_order
+            ) / cohort_months.cohort_customers
             as decimal(18, 2)
         ) as cumulative_net_revenue_per_customer
 
-    from monthly
-    inner join cohort_sizes
-        on monthly.cohort_month = cohort_sizes.cohort_month
+    from cohort_months
+    left join monthly
+        on
+            cohort_months.cohort_month = monthly.cohort_month
+            and cohort_months.months_since_first_order = monthly.months_since_first_order
 
 )
 
