@@ -1,5 +1,7 @@
 """The Dagster definitions load and the asset graph runs from the APIs to the dashboards."""
 
+import os
+
 import dagster as dg
 import pytest
 
@@ -66,3 +68,27 @@ def test_instance_config_is_valid_and_limits_the_warehouse_pool(tmp_path) -> Non
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.get_settings("telemetry")["enabled"] is False
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+
+
+def test_manifest_is_stale_once_a_model_changes(tmp_path) -> None:
+    from orchestration.defs.transform.resources import dbt_project, manifest_is_stale
+
+    assert not manifest_is_stale(dbt_project)
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    model = project / "models" / "a.sql"
+    model.write_text("select 1 as a")
+    manifest = project / "target" / "manifest.json"
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+
+    class Project:
+        project_dir = project
+        manifest_path = manifest
+
+    assert not manifest_is_stale(Project)
+    later = manifest.stat().st_mtime + 10
+    os.utime(model, (later, later))
+    assert manifest_is_stale(Project)
+    manifest.unlink()
+    assert manifest_is_stale(Project)
