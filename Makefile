@@ -21,7 +21,7 @@ export GX_ANALYTICS_ENABLED := false
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install demo test lint format stop status materialize
+.PHONY: help install demo test lint format stop status materialize browser-deps
 
 help:
 	@echo "make demo    install, generate a sandbox shop, run the pipeline, start Dagster and Streamlit"
@@ -72,7 +72,13 @@ stop:
 status:
 	@$(BIN)/python -m earshot.services status
 
-test: install
+# Browser tests drive Debian's Chromium; install it when it is missing (root on CI).
+browser-deps:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+test: install browser-deps
 	$(BIN)/pytest
 
 lint: install

@@ -1,0 +1,108 @@
+"""The dashboards as a stakeholder sees them: a real Streamlit server and headless Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import sync_playwright
+
+from earshot.settings import PROJECT_ROOT
+from tests.pipeline import PipelineRun
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without these, Chromium keeps trying to reach Google's hosts from a machine with no route out.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(
+    pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    command = [
+        str(Path(sys.executable).parent / "streamlit"),
+        "run",
+        "dashboards/streamlit_app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if requests.get(f"{url}/_stcore/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert server.poll() is None, log_path.read_text()
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"Streamlit did not answer: {log_path.read_text()}")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert Path(CHROMIUM).exists(), (
+        "browser tests drive Debian's Chromium: apt-get install -y chromium (make test does this)"
+    )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "content"),
+    [
+        ("", "Themes", "Mentions per week"),
+        ("cohorts", "Cohorts", "Retention rate by months since first order"),
+        ("demand", "Demand", "Units per week"),
+    ],
+)
+def test_page_shows_its_marts_without_errors(
+    browser, dashboard_url: str, path: str, title: str, content: str, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{dashboard_url}/{path}")
+    page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+    page.get_by_text(content).wait_for(timeout=60_000)
+    page.get_by_text("Data published").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(tmp_path / f"{title.lower()}.png"), full_page=True)
+    page.close()
