@@ -225,7 +225,8 @@ class SandboxApp:
 
     def _aircall(self, parts: list[str], params: dict[str, str]) -> tuple[int, Any, dict]:
         if len(parts) == 2 and parts[1] == "transcription":
-            transcript = self.data.transcripts.get(_int_param({"id": parts[0]}, "id", 0))
+            call_id = _int_param({"call_id": parts[0]}, "call_id", 0)
+            transcript = self.data.transcripts.get(call_id)
             if transcript is None:
                 raise ApiError(404, {"error": "Not found", "troubleshoot": "No transcription"})
             return 200, {"transcription": transcript}, {}
