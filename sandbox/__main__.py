@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from sandbox.generate import SCALES, Scale, generate
+from sandbox.limits import FaultPlan
 from sandbox.server import SandboxServer
 
 
@@ -36,6 +37,33 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--data", type=Path, required=True, help="a folder in the generator layout")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--host", default="127.0.0.1", help="loopback by default")
+    serve.add_argument(
+        "--now",
+        help="what time the twins think it is (ISO timestamp or Unix seconds); records created "
+        "later are hidden and later changes undone. Default: the wall clock",
+    )
+    serve.add_argument(
+        "--rate-limits",
+        choices=["vendor", "fast", "off"],
+        default="vendor",
+        help="vendor: Shopify's 40-request bucket draining 2/s, Aircall's 60 per minute; "
+        "fast: the same rules with ten to a hundred times the room; off: none",
+    )
+    faults = serve.add_argument_group("fault injection (rates are probabilities per request)")
+    faults.add_argument("--error-rate", type=float, default=0.0, help="answer 500, 502 or 503")
+    faults.add_argument("--storm-every", type=int, default=0, help="every Nth request starts…")
+    faults.add_argument("--storm-length", type=int, default=5, help="…a run of this many 429s")
+    faults.add_argument("--slow-rate", type=float, default=0.0)
+    faults.add_argument("--slow-seconds", type=float, default=2.0)
+    faults.add_argument("--drop-rate", type=float, default=0.0, help="close mid-body")
+    faults.add_argument("--malformed-rate", type=float, default=0.0, help="send broken JSON")
+    faults.add_argument(
+        "--bad-record-rate",
+        type=float,
+        default=0.0,
+        help="share of records served with a required field missing or of the wrong type",
+    )
+    faults.add_argument("--fault-seed", type=int, default=0)
 
     args = parser.parse_args(argv)
     if args.command == "generate":
@@ -51,8 +79,31 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    server = SandboxServer(args.data, port=args.port, host=args.host)
-    print(f"sandbox serving {args.data} at {server.url}", flush=True)
+    plan = FaultPlan(
+        error_rate=args.error_rate,
+        storm_every=args.storm_every,
+        storm_length=args.storm_length,
+        slow_rate=args.slow_rate,
+        slow_seconds=args.slow_seconds,
+        drop_rate=args.drop_rate,
+        malformed_rate=args.malformed_rate,
+        bad_record_rate=args.bad_record_rate,
+        seed=args.fault_seed,
+    )
+    started = time.perf_counter()
+    server = SandboxServer(
+        args.data,
+        port=args.port,
+        host=args.host,
+        now=args.now,
+        rate_limits=args.rate_limits,
+        faults=plan,
+    )
+    print(
+        f"sandbox serving {args.data} at {server.url} "
+        f"(indexed in {time.perf_counter() - started:.1f}s, rate limits: {args.rate_limits})",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

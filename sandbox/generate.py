@@ -1,4 +1,4 @@
-"""Generate a deterministic demo shop in the vendors' own record shapes.
+"""Generate a deterministic shop in the vendors' own record shapes, with planted truths.
 
 Layout written under ``out`` (one JSON object per line, exactly as each API
 returns a record):
@@ -6,39 +6,78 @@ returns a record):
     shopify/products.jsonl  shopify/customers.jsonl  shopify/orders.jsonl
     aircall/calls.jsonl     aircall/transcripts.jsonl
     judgeme/reviews.jsonl
-    answer_key/texts.jsonl  (true themes per text; never served, never loaded)
+    answer_key/texts.jsonl  answer_key/truths.json   (never served, never loaded)
 
-Records are written as they are made, so memory does not grow with the number
-of orders.
+The shop is simulated day by day over two years. Records are written as they
+are made; what is kept per customer is a handful of numbers in flat arrays, so
+memory grows by bytes, not records, as the shop gets bigger.
 """
 
 from __future__ import annotations
 
-import json
+import itertools
+import math
 import random
-from collections.abc import Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
+import sys
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
-from sandbox.phrases import NEGATIVE_THEMES, OFF_TOPIC, THEME_PHRASES
+import numpy as np
+import orjson
+
+from sandbox.phrases import (
+    NEGATED,
+    NON_PURCHASE_REASONS,
+    OFF_TOPIC,
+    THEME_CATEGORIES,
+    THEME_PHRASES,
+)
+from sandbox.timeline import EDIT_MARKER
 
 SHOP_TZ = timezone(timedelta(hours=-5))
-HISTORY_START = datetime(2024, 11, 1, tzinfo=UTC)
-HISTORY_DAYS = 730
+HISTORY_START = datetime(2024, 11, 4, tzinfo=UTC)  # a Monday: weeks line up with ISO weeks
+HISTORY_WEEKS = 104
+HISTORY_DAYS = HISTORY_WEEKS * 7
+HISTORY_END = HISTORY_START + timedelta(days=HISTORY_DAYS)
+END_TS = int(HISTORY_END.timestamp())
+DAY = 86_400
 CENT = Decimal("0.01")
+TAX_RATE = Decimal("0.08")
 
 CATEGORIES = {
-    "Outerwear": ["Storm Parka", "Trail Shell", "Harbour Raincoat", "Quilted Vest"],
-    "Knitwear": ["Merino Crew", "Fisherman Sweater", "Cable Cardigan", "Alpaca Beanie"],
-    "Footwear": ["Canvas Runner", "Leather Chelsea Boot", "Trail Sneaker", "Wool Slipper"],
-    "Bags": ["Weekender Duffel", "Roll-top Backpack", "Market Tote", "Sling Pouch"],
-    "Home": ["Linen Throw", "Stoneware Mug Set", "Cotton Waffle Towel", "Cedar Candle"],
+    "Outerwear": ["Storm Parka", "Trail Shell", "Harbour Raincoat", "Quilted Vest", "Down Jacket"],
+    "Knitwear": [
+        "Merino Crew",
+        "Fisherman Sweater",
+        "Cable Cardigan",
+        "Alpaca Beanie",
+        "Wool Scarf",
+    ],
+    "Footwear": ["Canvas Runner", "Chelsea Boot", "Trail Sneaker", "Wool Slipper", "Hiking Boot"],
+    "Bags": [
+        "Weekender Duffel",
+        "Roll-top Backpack",
+        "Market Tote",
+        "Sling Pouch",
+        "Laptop Sleeve",
+    ],
+    "Home": ["Linen Throw", "Stoneware Mug Set", "Waffle Towel", "Cedar Candle", "Wool Blanket"],
+    "Basics": ["Organic Tee", "Everyday Chino", "Rib Tank", "Loopback Hoodie", "Fleece Jogger"],
 }
-COLOURS = ["black", "olive", "sand", "rust", "grey", "cream"]
+COLOURS = ["black", "olive", "sand", "rust", "grey", "cream", "navy", "forest"]
+MARKETING = [
+    "crafted for everyday adventures",
+    "built to last a lifetime",
+    "designed in small batches",
+    "elevated essentials for modern living",
+    "sustainably sourced premium materials",
+    "effortless style meets uncompromising comfort",
+]
 FIRST_NAMES = [
     "Ava",
     "Ben",
@@ -60,6 +99,12 @@ FIRST_NAMES = [
     "Rosa",
     "Sam",
     "Tara",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoe",
 ]
 LAST_NAMES = [
     "Adams",
@@ -83,20 +128,82 @@ LAST_NAMES = [
     "Tran",
     "Wood",
 ]
-AGENTS = [(9001, "Alex Morgan"), (9002, "Jamie Lee"), (9003, "Riley Shah"), (9004, "Casey Kim")]
-OUTBOUND_PURPOSES = [
-    "recent_purchaser_follow_up",
-    "high_value_check_in",
-    "churned_customer_deep_dive",
-    "cart_abandoner_outreach",
+AGENTS = [
+    (9001, "Alex Morgan"),
+    (9002, "Jamie Lee"),
+    (9003, "Riley Shah"),
+    (9004, "Casey Kim"),
+    (9005, "Morgan Blake"),
+    (9006, "Sasha Ortiz"),
 ]
 MISSED_REASONS = [
     "agents_did_not_answer",
     "out_of_opening_hours",
     "short_abandoned",
     "abandoned_in_ivr",
+    "no_available_agent",
 ]
-PRESENTMENT = [("USD", Decimal("1")), ("EUR", Decimal("0.92")), ("GBP", Decimal("0.79"))]
+PRESENTMENT = [
+    ("USD", Decimal("1")),
+    ("EUR", Decimal("0.92")),
+    ("GBP", Decimal("0.79")),
+    ("CAD", Decimal("1.37")),
+]
+OUTBOUND_PURPOSES = {
+    "recent_purchaser_follow_up": 0.40,
+    "high_value_check_in": 0.20,
+    "churned_customer_deep_dive": 0.20,
+    "cart_abandoner_outreach": 0.20,
+}
+PURPOSE_TAGS = {
+    "support": "support",
+    "recent_purchaser_follow_up": "follow-up",
+    "high_value_check_in": "high-value",
+    "churned_customer_deep_dive": "win-back",
+    "cart_abandoner_outreach": "abandoned-cart",
+}
+# Which themes each kind of conversation tends to raise (weights before trends).
+CONTEXT_THEMES = {
+    "support": {
+        "shipping": 5,
+        "quality": 4,
+        "sizing_fit": 4,
+        "checkout_friction": 2,
+        "stock_out": 2,
+        "price": 1,
+        "navigation": 1,
+        "product_request": 1,
+        "praise": 1,
+    },
+    "follow_up": {
+        "praise": 6,
+        "sizing_fit": 2,
+        "quality": 2,
+        "shipping": 2,
+        "product_request": 2,
+        "price": 1,
+        "value_proposition": 1,
+        "product_photos": 1,
+    },
+    "review": {
+        "praise": 8,
+        "quality": 3,
+        "sizing_fit": 3,
+        "shipping": 2,
+        "price": 2,
+        "product_request": 1,
+        "stock_out": 1,
+        "product_photos": 1,
+        "competitor": 1,
+        "value_proposition": 1,
+        "navigation": 1,
+        "slow_pages": 1,
+        "popups": 1,
+        "checkout_friction": 1,
+    },
+}
+LAPSE_DAYS = 120
+HIGH_VALUE_SPEND = 600.0
 
 
 @dataclass(frozen=True)
@@ -108,15 +215,52 @@ class Scale:
 
 
 SCALES = {
-    "XS": Scale(customers=120, orders=300, calls=150, reviews=200),
+    "XS": Scale(customers=150, orders=400, calls=250, reviews=250),
     "S": Scale(customers=800, orders=2_000, calls=1_000, reviews=1_500),
     "M": Scale(customers=60_000, orders=200_000, calls=100_000, reviews=150_000),
     "L": Scale(customers=600_000, orders=2_000_000, calls=1_000_000, reviews=1_500_000),
 }
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(SHOP_TZ).isoformat(timespec="seconds")
+@dataclass(frozen=True)
+class Plants:
+    """The truths the generator plants; tests read them back from the answer key."""
+
+    non_buyer_price_share: float = 0.11
+    talked_to_aov_uplift: float = 0.27
+    talked_to_share: float = 0.45
+    signal_products: int = 3
+    control_products: int = 2
+    demand_multiplier: float = 3.0
+    emerging_theme: str = "checkout_friction"
+    emerging_weeks: int = 12
+    seasonal_theme: str = "price"
+    seasonal_months: tuple[int, ...] = (1, 11)
+
+
+@dataclass
+class DemandPlant:
+    product_id: int
+    title: str
+    kind: str  # "signal" or "control"
+    demand_rise_week: int
+    mentions_rise_week: int | None = None
+    planted_mentions: int = 0
+
+
+@dataclass
+class Tally:
+    """Running sums the answer key reports; a few numbers, whatever the shop's size."""
+
+    non_buyer_calls: int = 0
+    non_buyer_price: int = 0
+    # net revenue and orders of customers planted as talked-to (True) and silent (False)
+    group_net: dict[bool, float] = field(default_factory=lambda: {True: 0.0, False: 0.0})
+    group_orders: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, SHOP_TZ).isoformat(timespec="seconds")
 
 
 def _money(value: Decimal) -> str:
@@ -130,164 +274,451 @@ def _money_set(value: Decimal, currency: str, rate: Decimal) -> dict[str, Any]:
     }
 
 
-class ShopGenerator:
-    """Makes one shop for a seed; every random draw comes from ``self.rng``."""
+def _season(day: int) -> float:
+    """Relative shop traffic on a day: growth over the two years, a Q4 peak, a January dip."""
+    moment = HISTORY_START + timedelta(days=day)
+    growth = 1.0 + 0.5 * day / HISTORY_DAYS
+    month = {11: 1.5, 12: 1.8, 1: 0.8, 2: 0.85}.get(moment.month, 1.0)
+    weekend = 1.15 if moment.weekday() >= 5 else 1.0
+    return growth * month * weekend
 
-    def __init__(self, seed: int, scale: Scale) -> None:
+
+LAYOUT = {
+    "products": "shopify/products.jsonl",
+    "customers": "shopify/customers.jsonl",
+    "orders": "shopify/orders.jsonl",
+    "calls": "aircall/calls.jsonl",
+    "transcripts": "aircall/transcripts.jsonl",
+    "reviews": "judgeme/reviews.jsonl",
+    "texts": "answer_key/texts.jsonl",
+}
+
+
+class Writer:
+    """Appends vendor records to the layout's files and counts them."""
+
+    def __init__(self, out: Path) -> None:
+        self.handles: dict[str, BinaryIO] = {}
+        self.counts = dict.fromkeys(LAYOUT, 0)
+        for name, relative in LAYOUT.items():
+            path = out / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.handles[name] = path.open("wb", buffering=1 << 20)
+
+    def write(self, name: str, record: dict[str, Any]) -> None:
+        handle = self.handles[name]
+        handle.write(orjson.dumps(record))
+        handle.write(b"\n")
+        self.counts[name] += 1
+
+    def close(self) -> None:
+        for handle in self.handles.values():
+            handle.close()
+
+
+class ShopGenerator:
+    """Simulates one shop for a seed; every random draw comes from ``self.rng``."""
+
+    def __init__(self, seed: int, scale: Scale, plants: Plants, writer: Writer) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         self.scale = scale
-        self.next_id = 1_000_000
+        self.plants = plants
+        self.out = writer
+        self.tally = Tally()
+        self.next_ids = {
+            "order": 5_100_000_000_000,
+            "line": 13_400_000_000_000,
+            "refund": 920_000_000_000,
+            "call": 1_600_000_000,
+            "comment": 40_000_000,
+            "review": 300_000_000,
+            "misc": 70_000_000_000,
+        }
+        capacity = int(scale.customers * 1.2) + 16
+        self.customer_created = np.zeros(capacity, dtype=np.int64)
+        self.customer_last_order = np.zeros(capacity, dtype=np.int64)
+        self.customer_orders = np.zeros(capacity, dtype=np.int32)
+        self.customer_spent = np.zeros(capacity, dtype=np.float64)
+        self.customer_net = np.zeros(capacity, dtype=np.float64)
+        self.customer_talked = np.zeros(capacity, dtype=np.bool_)
+        self.customers = 0
+        self.recent_buyers: deque[tuple[int, int]] = deque()
+        self.recent_prospects: deque[tuple[int, int]] = deque()
+        self.high_value: list[int] = []
         self.products: list[dict[str, Any]] = []
-        self.customers: list[dict[str, Any]] = []
+        self.demand: list[DemandPlant] = []
+        self.order_number = 1000
+        self.issued: dict[str, int] = {}
 
-    def _id(self) -> int:
-        self.next_id += self.rng.randint(1, 9)
-        return self.next_id
+    # identifiers and per-customer facts -------------------------------------------------
+    def _id(self, kind: str) -> int:
+        self.next_ids[kind] += self.rng.randint(1, 9)
+        return self.next_ids[kind]
 
-    def _moment(self, start: datetime, max_days: float) -> datetime:
-        end = min(start + timedelta(days=max_days), HISTORY_START + timedelta(days=HISTORY_DAYS))
-        span = max((end - start).total_seconds(), 0)
-        return (start + timedelta(seconds=self.rng.uniform(0, span))).replace(microsecond=0)
+    def profile(self, index: int) -> dict[str, Any]:
+        """Facts about customer ``index`` that never change, derived from the seed alone."""
+        rng = random.Random(f"{self.seed}:customer:{index}")
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        uk = rng.random() < 0.25
+        if rng.random() < 0.15:
+            phone = None
+        elif uk:
+            phone = f"+447700{rng.randint(900000, 999999)}"
+        else:
+            phone = f"+1{rng.randint(201, 989)}555{rng.randint(1000, 9999):04d}"
+        return {
+            "id": 7_000_000_000_000 + index * 11,
+            "first_name": first,
+            "last_name": last,
+            "email": f"{first}.{last}.{index}@example.com".lower(),
+            "phone": phone,
+            "prospect": rng.random() < 0.15,
+            "talked": rng.random() < self.plants.talked_to_share,
+            "lifetime_days": rng.expovariate(1 / 420),
+            "reorder_rate": rng.uniform(0.4, 1.6),
+        }
 
-    def _seasonal_moment(self) -> datetime:
-        """A time in the history, busier in November and December."""
-        while True:
-            moment = self._moment(HISTORY_START, HISTORY_DAYS)
-            weight = 1.8 if moment.month in (11, 12) else 1.0
-            if self.rng.random() < weight / 1.8:
-                return moment
-
-    def text(self, product_title: str) -> tuple[str, list[str]]:
-        """A customer's words about a product and the themes they truly carry."""
-        theme_count = self.rng.choices([0, 1, 2], weights=[1, 6, 3])[0]
-        themes = self.rng.sample(sorted(THEME_PHRASES), theme_count)
-        parts = [self.rng.choice(THEME_PHRASES[t]).format(product=product_title) for t in themes]
-        if not parts or self.rng.random() < 0.3:
-            parts.append(self.rng.choice(OFF_TOPIC))
-        self.rng.shuffle(parts)
-        return ". ".join(p[0].upper() + p[1:] for p in parts) + ".", sorted(themes)
-
-    def make_products(self) -> Iterator[dict[str, Any]]:
-        created = HISTORY_START - timedelta(days=60)
+    # catalogue ----------------------------------------------------------------------------
+    def make_products(self) -> None:
+        created = (HISTORY_START - timedelta(days=90)).timestamp()
         for category, titles in CATEGORIES.items():
             for title in titles:
-                product_id = self._id()
+                product_id = 8_200_000_000_000 + len(self.products) * 17
                 price = Decimal(self.rng.randrange(1900, 24900)) / 100
                 colours = self.rng.sample(COLOURS, self.rng.randint(1, 3))
+                sizes = ["S", "M", "L"] if category in ("Outerwear", "Knitwear", "Basics") else [""]
+                variants = []
+                for colour in colours:
+                    for size in sizes:
+                        label = f"{colour} / {size}" if size else colour
+                        variants.append(
+                            {
+                                "id": product_id + 1 + len(variants),
+                                "product_id": product_id,
+                                "title": label,
+                                "price": _money(price),
+                                "sku": f"{title[:3].upper()}-{colour[:3].upper()}{size}",
+                                "option1": colour,
+                                "option2": size or None,
+                                "inventory_quantity": self.rng.randint(0, 400),
+                                "created_at": _iso(created),
+                                "updated_at": _iso(created + DAY),
+                            }
+                        )
+                pitch = " and ".join(self.rng.sample(MARKETING, 2))
                 product = {
                     "id": product_id,
                     "title": title,
-                    "body_html": f"<p>Our {title.lower()} is crafted for everyday adventures: "
-                    f"premium {category.lower()} built to last, designed in small batches.</p>",
+                    "body_html": f"<p>Our {title.lower()}: {pitch}. Premium {category.lower()} "
+                    f"for people who expect more.</p>",
                     "vendor": "Earshot Outfitters",
                     "product_type": category,
                     "handle": title.lower().replace(" ", "-"),
                     "status": "active",
                     "tags": f"{category.lower()}, core",
                     "created_at": _iso(created),
-                    "updated_at": _iso(created + timedelta(days=1)),
+                    "updated_at": _iso(created + DAY),
                     "published_at": _iso(created),
-                    "variants": [
-                        {
-                            "id": self._id(),
-                            "product_id": product_id,
-                            "title": colour,
-                            "price": _money(price),
-                            "sku": f"{title[:3].upper()}-{colour[:3].upper()}",
-                            "option1": colour,
-                            "inventory_quantity": self.rng.randint(0, 400),
-                            "created_at": _iso(created),
-                            "updated_at": _iso(created + timedelta(days=1)),
-                        }
-                        for colour in colours
-                    ],
+                    "variants": variants,
                     "options": [{"name": "Colour", "values": colours}],
+                    "images": [
+                        {"id": product_id + 900, "src": f"https://cdn.example.com/{product_id}.jpg"}
+                    ],
                 }
                 self.products.append(product)
-                yield product
+                self.out.write("products", product)
+        self._plant_demand()
 
-    def make_customers(self) -> Iterator[dict[str, Any]]:
-        for index in range(self.scale.customers):
-            created = self._seasonal_moment()
-            first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
-            area = self.rng.randint(201, 989)
-            line = self.rng.randint(1000, 9999)
-            customer = {
-                "id": self._id(),
-                "email": f"{first}.{last}.{index}@example.com".lower(),
-                "first_name": first,
-                "last_name": last,
-                "phone": f"+1{area}555{line}",
-                "created_at": _iso(created),
-                "updated_at": _iso(created),
-                "state": "enabled",
-                "verified_email": True,
-                "tags": "",
-                "currency": "USD",
-            }
-            self.customers.append(customer)
-            yield customer
+    def _plant_demand(self) -> None:
+        """Pick products whose demand will rise: some after customers ask for them, some not."""
+        chosen = self.rng.sample(
+            self.products, self.plants.signal_products + self.plants.control_products
+        )
+        for number, product in enumerate(chosen):
+            rise = self.rng.randint(60, HISTORY_WEEKS - 14)
+            if number < self.plants.signal_products:
+                lead = self.rng.randint(3, 5)
+                self.demand.append(
+                    DemandPlant(
+                        product["id"],
+                        product["title"],
+                        "signal",
+                        rise,
+                        mentions_rise_week=rise - lead,
+                    )
+                )
+            else:
+                self.demand.append(DemandPlant(product["id"], product["title"], "control", rise))
 
-    def make_order(self, number: int, customer: dict[str, Any] | None) -> dict[str, Any]:
+    def product_weights(self, week: int) -> list[float]:
+        multipliers = {
+            plant.product_id: self.plants.demand_multiplier
+            for plant in self.demand
+            if week >= plant.demand_rise_week
+        }
+        return [multipliers.get(p["id"], 1.0) for p in self.products]
+
+    # text -----------------------------------------------------------------------------------
+    def theme_weights(self, context: str, week: int) -> dict[str, float]:
+        weights = {theme: float(w) for theme, w in CONTEXT_THEMES[context].items()}
+        for theme in THEME_CATEGORIES:
+            weights.setdefault(theme, 0.3)
+        weeks_left = HISTORY_WEEKS - week
+        if weeks_left <= self.plants.emerging_weeks:
+            ramp = 1 - weeks_left / self.plants.emerging_weeks
+            weights[self.plants.emerging_theme] *= 1 + 6 * ramp
+        month = (HISTORY_START + timedelta(weeks=week)).month
+        if month in self.plants.seasonal_months:
+            weights[self.plants.seasonal_theme] *= 2.5
+        return weights
+
+    def _typo(self, text: str) -> str:
+        words = text.split(" ")
+        candidates = [i for i, word in enumerate(words) if len(word) > 4 and word.isalpha()]
+        if not candidates:
+            return text
+        i = self.rng.choice(candidates)
+        word = words[i]
+        j = self.rng.randrange(1, len(word) - 1)
+        words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+        return " ".join(words)
+
+    def compose(
+        self,
+        product: dict[str, Any],
+        week: int,
+        context: str,
+        forced: list[str] | None = None,
+        lead: str | None = None,
+    ) -> tuple[str, list[str], float]:
+        """A customer's words, the themes they truly carry, and their sentiment score.
+
+        ``forced`` names the themes to use (``[]`` for none besides ``lead``);
+        ``None`` draws them from the week's theme weights for the context.
+        """
         rng = self.rng
-        if customer is not None:
-            placed = self._moment(datetime.fromisoformat(customer["created_at"]), HISTORY_DAYS)
-        else:
-            placed = self._seasonal_moment()
-        currency, rate = rng.choices(PRESENTMENT, weights=[8, 1, 1])[0]
+        themes = list(forced or [])
+        if forced is None:
+            weights = self.theme_weights(context, week)
+            count = rng.choices([0, 1, 2, 3], weights=[1, 10, 5, 1])[0]
+            names = list(weights)
+            while len(themes) < count:
+                theme = rng.choices(names, weights=[weights[n] for n in names])[0]
+                if theme not in themes:
+                    themes.append(theme)
+        parts: list[tuple[str, float]] = []
+        if lead:
+            parts.append((lead, -0.3))
+        for theme in themes:
+            phrase, score = rng.choice(THEME_PHRASES[theme])
+            parts.append((phrase.format(product=product["title"].lower()), score))
+        if rng.random() < 0.12:
+            decoy_theme = rng.choice(sorted(NEGATED))
+            if decoy_theme not in themes:
+                parts.append(rng.choice(NEGATED[decoy_theme]))
+        rng.shuffle(parts)
+        if not parts or rng.random() < 0.25:
+            parts.insert(rng.randrange(len(parts) + 1), (rng.choice(OFF_TOPIC), 0.0))
+        text = ". ".join(p[0][0].upper() + p[0][1:] for p in parts) + "."
+        if rng.random() < 0.15:
+            text = self._typo(text)
+        scores = [score for _, score in parts]
+        return text, sorted(themes), round(sum(scores) / len(scores), 3)
+
+    @staticmethod
+    def sentiment_label(score: float, themes: list[str]) -> str:
+        positive = any(t == "praise" for t in themes)
+        negative = any(THEME_CATEGORIES[t] in ("pain_point", "site_experience") for t in themes)
+        if positive and negative:
+            return "mixed"
+        if score > 0.2:
+            return "positive"
+        if score < -0.2:
+            return "negative"
+        return "neutral"
+
+    def answer(self, source: str, record_id: int, text_facts: dict[str, Any]) -> None:
+        self.out.write("texts", {"source": source, "record_id": record_id, **text_facts})
+
+    # the day-by-day simulation --------------------------------------------------------------
+    def run(self, progress: bool) -> None:
+        self.make_products()
+        weights = list(itertools.accumulate(_season(day) for day in range(HISTORY_DAYS)))
+        started = time.perf_counter()
+        for day in range(HISTORY_DAYS):
+            self.simulate_day(day, weights[day] / weights[-1])
+            if progress and (day + 1) % 30 == 0:
+                counts = self.out.counts
+                print(
+                    f"  day {day + 1}/{HISTORY_DAYS}: {counts['orders']:,} orders, "
+                    f"{counts['calls']:,} calls, {counts['reviews']:,} reviews "
+                    f"({time.perf_counter() - started:.0f}s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        self.write_customers()
+
+    def _draw(self, expected: float) -> int:
+        whole = int(expected)
+        return whole + (1 if self.rng.random() < expected - whole else 0)
+
+    def _quota(self, name: str, target: float, share_so_far: float) -> int:
+        """How many of ``name`` today, so that the running total tracks the target exactly."""
+        due = round(target * share_so_far)
+        today = max(0, due - self.issued.get(name, 0))
+        self.issued[name] = self.issued.get(name, 0) + today
+        return today
+
+    def simulate_day(self, day: int, share_so_far: float) -> None:
+        day_start = int(HISTORY_START.timestamp()) + day * DAY
+        week = day // 7
+        product_weights = self.product_weights(week)
+        while self.recent_buyers and self.recent_buyers[0][0] < day_start - 30 * DAY:
+            self.recent_buyers.popleft()
+        while self.recent_prospects and self.recent_prospects[0][0] < day_start - 4 * DAY:
+            self.recent_prospects.popleft()
+
+        orders_today = self._quota("orders", self.scale.orders, share_so_far)
+        placed = 0
+        for _ in range(self._quota("customers", self.scale.customers, share_so_far)):
+            index = self.new_customer(day_start)
+            if not self.profile(index)["prospect"] and placed < orders_today:
+                self.place_order(index, day_start, week, product_weights)
+                placed += 1
+        attempts = 0
+        while placed < orders_today and attempts < orders_today * 20:
+            attempts += 1
+            if self.rng.random() < 0.07 or self.customers == 0:
+                self.place_order(None, day_start, week, product_weights)
+                placed += 1
+                continue
+            index = self.rng.randrange(self.customers)
+            if self.is_active(index, day_start):
+                self.place_order(index, day_start, week, product_weights)
+                placed += 1
+
+        # Welcome calls to new talked-to buyers come on top; these fill the rest of the target.
+        calls_today = self._quota("calls", self.scale.calls * 0.85, share_so_far)
+        for _ in range(calls_today):
+            self.make_call(day_start, week)
+        self.plant_requests(day_start, week)
+
+    def new_customer(self, day_start: int) -> int:
+        index = self.customers
+        if index >= len(self.customer_created):
+            grow = len(self.customer_created) // 2 + 16
+            for name in (
+                "customer_created",
+                "customer_last_order",
+                "customer_orders",
+                "customer_spent",
+                "customer_net",
+                "customer_talked",
+            ):
+                array = getattr(self, name)
+                setattr(self, name, np.concatenate([array, np.zeros(grow, dtype=array.dtype)]))
+        self.customers += 1
+        self.customer_created[index] = day_start + self.rng.randrange(DAY)
+        if self.profile(index)["prospect"]:
+            self.recent_prospects.append((day_start, index))
+        return index
+
+    def is_active(self, index: int, day_start: int) -> bool:
+        facts = self.profile(index)
+        if facts["prospect"] or self.customer_created[index] >= day_start:
+            return False
+        lifetime = facts["lifetime_days"] * (1.3 if facts["talked"] else 1.0)
+        if day_start - self.customer_created[index] > lifetime * DAY:
+            return False
+        return self.rng.random() < min(1.0, 0.6 * facts["reorder_rate"])
+
+    def place_order(
+        self, index: int | None, day_start: int, week: int, product_weights: list[float]
+    ) -> None:
+        rng = self.rng
+        placed = day_start + rng.randrange(DAY)
+        if index is not None:
+            placed = max(placed, int(self.customer_created[index]) + 60)
+        facts = self.profile(index) if index is not None else None
+        currency, rate = rng.choices(PRESENTMENT, weights=[16, 2, 1, 1])[0]
+        line_count = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
+        if facts and facts["talked"] and self.below_planted_uplift():
+            line_count += 1
         line_items = []
-        for product in rng.sample(self.products, rng.choices([1, 2, 3], weights=[6, 3, 1])[0]):
+        for product in rng.choices(self.products, weights=product_weights, k=line_count):
             variant = rng.choice(product["variants"])
             price = Decimal(variant["price"])
             quantity = rng.choices([1, 2, 3], weights=[8, 2, 1])[0]
             line_items.append(
                 {
-                    "id": self._id(),
+                    "id": self._id("line"),
                     "product_id": product["id"],
                     "variant_id": variant["id"],
                     "title": product["title"],
                     "variant_title": variant["title"],
                     "name": f"{product['title']} - {variant['title']}",
                     "sku": variant["sku"],
+                    "vendor": product["vendor"],
                     "quantity": quantity,
+                    "current_quantity": quantity,
                     "price": _money(price),
                     "price_set": _money_set(price, currency, rate),
                     "total_discount": "0.00",
                     "taxable": True,
+                    "requires_shipping": True,
+                    "gift_card": False,
                 }
             )
+        if rng.random() < 0.02:
+            line_items[0]["product_id"] = None  # a custom or since-deleted item
+            line_items[0]["variant_id"] = None
         subtotal = sum(Decimal(li["price"]) * li["quantity"] for li in line_items)
         discount = (
             (subtotal * Decimal("0.10")).quantize(CENT) if rng.random() < 0.15 else Decimal(0)
         )
-        tax = ((subtotal - discount) * Decimal("0.08")).quantize(CENT)
-        shipping = Decimal("0") if subtotal > 100 else Decimal("7.95")
+        tax = ((subtotal - discount) * TAX_RATE).quantize(CENT)
+        shipping = Decimal("0.00") if subtotal > 100 else Decimal("7.95")
         total = subtotal - discount + tax + shipping
-        updated = placed + timedelta(minutes=rng.randint(1, 240))
-        cancelled = rng.random() < 0.03
+        order_id = self._id("order")
+        self.order_number += 1
+        is_test = rng.random() < 0.004
+        cancelled_at = placed + rng.randrange(600, 2 * DAY) if rng.random() < 0.025 else None
+        if cancelled_at is not None and cancelled_at >= END_TS:
+            cancelled_at = None
+        email = facts["email"] if facts else f"guest{self.order_number}@example.net"
         order: dict[str, Any] = {
-            "id": self._id(),
-            "name": f"#{1000 + number}",
-            "order_number": 1000 + number,
-            "email": customer["email"] if customer else f"guest{number}@example.net",
+            "id": order_id,
+            "admin_graphql_api_id": f"gid://shopify/Order/{order_id}",
+            "name": f"#{self.order_number}",
+            "order_number": self.order_number,
+            "number": self.order_number - 1000,
+            "email": email,
+            "contact_email": email,
+            "phone": None,
             "created_at": _iso(placed),
             "processed_at": _iso(placed),
             "currency": "USD",
             "presentment_currency": currency,
             "subtotal_price": _money(subtotal),
             "subtotal_price_set": _money_set(subtotal, currency, rate),
+            "total_line_items_price": _money(subtotal),
             "total_discounts": _money(discount),
             "total_tax": _money(tax),
             "total_price": _money(total),
             "total_price_set": _money_set(total, currency, rate),
+            "total_shipping_price_set": _money_set(shipping, currency, rate),
             "financial_status": "paid",
-            "fulfillment_status": None if cancelled else "fulfilled",
-            "cancelled_at": _iso(updated) if cancelled else None,
-            "cancel_reason": "customer" if cancelled else None,
+            "fulfillment_status": None,
+            "confirmed": True,
+            "cancelled_at": None,
+            "cancel_reason": None,
             "closed_at": None,
-            "test": rng.random() < 0.005,
+            "note": None,
+            "test": is_test,
             "tags": "",
-            "source_name": "web",
+            "source_name": rng.choice(["web", "web", "web", "shopify_draft_order", "pos"]),
+            "taxes_included": False,
             "discount_codes": (
                 [{"code": "WELCOME10", "amount": _money(discount), "type": "percentage"}]
                 if discount
@@ -295,245 +726,550 @@ class ShopGenerator:
             ),
             "shipping_lines": [
                 {
-                    "id": self._id(),
+                    "id": self._id("misc"),
                     "title": "Standard",
                     "code": "STD",
                     "price": _money(shipping),
+                    "source": "shopify",
                 }
             ],
+            "tax_lines": [{"title": "Sales Tax", "rate": float(TAX_RATE), "price": _money(tax)}],
             "line_items": line_items,
+            "fulfillments": [],
             "refunds": [],
         }
-        if customer is not None:
+        if facts is not None:
             order["customer"] = {
-                key: customer[key] for key in ("id", "email", "first_name", "last_name", "phone")
+                "id": facts["id"],
+                "email": facts["email"],
+                "first_name": facts["first_name"],
+                "last_name": facts["last_name"],
+                "phone": facts["phone"],
+                "created_at": _iso(int(self.customer_created[index])),
             }
-        if not cancelled and rng.random() < 0.06:
-            refunded_at = self._moment(placed + timedelta(days=3), 20)
-            refunded = rng.choice(line_items)
-            amount = Decimal(refunded["price"])
-            order["refunds"].append(
+        events = [placed]
+        net = subtotal - discount
+        if cancelled_at is not None:
+            order.update(
                 {
-                    "id": self._id(),
-                    "order_id": order["id"],
-                    "created_at": _iso(refunded_at),
-                    "processed_at": _iso(refunded_at),
-                    "note": "Customer return",
-                    "refund_line_items": [
-                        {
-                            "id": self._id(),
-                            "line_item_id": refunded["id"],
-                            "quantity": 1,
-                            "subtotal": float(amount),
-                            "total_tax": float((amount * Decimal("0.08")).quantize(CENT)),
-                            "line_item": refunded,
-                        }
-                    ],
+                    "cancelled_at": _iso(cancelled_at),
+                    "cancel_reason": "customer",
+                    "financial_status": "voided",
+                    "closed_at": _iso(cancelled_at),
                 }
             )
-            order["financial_status"] = "partially_refunded"
-            updated = max(updated, refunded_at)
-        order["updated_at"] = _iso(updated)
-        return order
+            events.append(cancelled_at)
+            net = Decimal(0)
+        elif (fulfilled := placed + rng.randrange(3600, 3 * DAY)) < END_TS:
+            order["fulfillments"].append(
+                {
+                    "id": self._id("misc"),
+                    "order_id": order_id,
+                    "status": "success",
+                    "created_at": _iso(fulfilled),
+                    "updated_at": _iso(fulfilled),
+                }
+            )
+            order["fulfillment_status"] = "fulfilled"
+            events.append(fulfilled)
+            refunded_at = fulfilled + rng.randrange(2 * DAY, 25 * DAY)
+            if rng.random() < 0.06 and refunded_at < END_TS:
+                refunded = rng.choice(line_items)
+                amount = Decimal(refunded["price"])
+                order["refunds"].append(
+                    {
+                        "id": self._id("refund"),
+                        "order_id": order_id,
+                        "created_at": _iso(refunded_at),
+                        "processed_at": _iso(refunded_at),
+                        "note": "Customer return",
+                        "restock": True,
+                        "refund_line_items": [
+                            {
+                                "id": self._id("misc"),
+                                "line_item_id": refunded["id"],
+                                "quantity": 1,
+                                "restock_type": "return",
+                                "subtotal": float(amount),
+                                "total_tax": float((amount * TAX_RATE).quantize(CENT)),
+                                "line_item": refunded,
+                            }
+                        ],
+                    }
+                )
+                order["financial_status"] = "partially_refunded"
+                events.append(refunded_at)
+                net -= amount
+        edited_at = max(events) + rng.randrange(600, 5 * DAY)
+        if rng.random() < 0.05 and edited_at < END_TS:
+            order["note"] = rng.choice(
+                ["Please leave with a neighbour", "Gift: no receipt", "Changed delivery address"]
+            )
+            events.append(edited_at)
+        order["updated_at"] = _iso(max(events))
+        self.out.write("orders", order)
 
-    def make_orders(self) -> Iterator[dict[str, Any]]:
-        for number in range(self.scale.orders):
-            guest = self.rng.random() < 0.08
-            customer = None if guest else self.rng.choice(self.customers)
-            yield self.make_order(number, customer)
+        if index is None or is_test or cancelled_at is not None:
+            return
+        self.tally.group_orders[facts["talked"]] += 1
+        self.tally.group_net[facts["talked"]] += float(net)
+        self.customer_orders[index] += 1
+        self.customer_spent[index] += float(total)
+        self.customer_net[index] += float(net)
+        self.customer_last_order[index] = placed
+        self.recent_buyers.append((day_start, index))
+        if self.customer_spent[index] >= HIGH_VALUE_SPEND and (
+            self.customer_spent[index] - float(total) < HIGH_VALUE_SPEND
+        ):
+            self.high_value.append(index)
+        if facts["talked"] and self.customer_orders[index] == 1:
+            self.call(
+                index,
+                placed + rng.randrange(DAY, 3 * DAY),
+                week,
+                "recent_purchaser_follow_up",
+                connect=True,
+            )
+        if rng.random() < min(1.0, self.scale.reviews / self.scale.orders * 1.2):
+            self.review(index, order, fulfilled_after=max(events), week=week)
 
-    def _raw_digits(self, phone: str) -> str:
-        """Aircall's formatting of a number, which rarely matches Shopify's."""
-        area, exchange, line = phone[2:5], phone[5:8], phone[8:]
-        style = self.rng.randrange(3)
-        if style == 0:
-            return f"+1 {area}-{exchange}-{line}"
-        if style == 1:
-            return f"+1 ({area}) {exchange}-{line}"
-        return f"+1 {area} {exchange} {line}"
+    def below_planted_uplift(self) -> bool:
+        """Whether talked-to customers' AOV so far trails silent customers' by the planted uplift.
 
-    def make_calls(self) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None, dict]]:
-        """Calls, each with its transcript (or None) and its answer-key entry."""
+        Steering each talked-to order by the running averages keeps the realized
+        uplift on the setting even in a small shop, where chance alone would
+        move it by several points.
+        """
+        tally = self.tally
+        if not tally.group_orders[False] or not tally.group_orders[True]:
+            return self.rng.random() < self.plants.talked_to_aov_uplift
+        silent = tally.group_net[False] / tally.group_orders[False]
+        talked = tally.group_net[True] / tally.group_orders[True]
+        return talked < silent * (1 + self.plants.talked_to_aov_uplift)
+
+    # calls -----------------------------------------------------------------------------------
+    def make_call(self, day_start: int, week: int) -> None:
         rng = self.rng
-        for _ in range(self.scale.calls):
-            customer = rng.choice(self.customers)
-            product = rng.choice(self.products)
-            started = self._moment(datetime.fromisoformat(customer["created_at"]), HISTORY_DAYS)
-            direction = rng.choices(["inbound", "outbound"], weights=[3, 2])[0]
-            purpose = rng.choice(OUTBOUND_PURPOSES) if direction == "outbound" else "support"
-            answered = rng.random() < (0.35 if direction == "outbound" else 0.8)
-            talk = rng.randint(40, 900) if answered else 0
-            ring = rng.randint(5, 30)
-            call_id = self._id()
-            agent_id, agent_name = rng.choice(AGENTS)
-            text, themes = self.text(product["title"]) if answered else ("", [])
-            ended = started + timedelta(seconds=ring + talk)
-            call: dict[str, Any] = {
-                "id": call_id,
-                "direct_link": f"https://api.aircall.io/v1/calls/{call_id}",
-                "direction": direction,
-                "status": "done",
-                "missed_call_reason": None if answered else rng.choice(MISSED_REASONS),
-                "started_at": int(started.timestamp()),
-                "answered_at": int(started.timestamp()) + ring if answered else None,
-                "ended_at": int(ended.timestamp()),
-                "duration": ring + talk,
-                "cost": "0.0",
-                "raw_digits": self._raw_digits(customer["phone"]),
-                "voicemail": None,
-                "recording": None,
-                "archived": False,
-                "contact": None,
-                "number": {"id": 404821, "digits": "+1 888-555-0100", "country": "US"},
-                "tags": [{"id": 1, "name": purpose, "tagged_at": int(ended.timestamp()) + 60}],
-                "comments": (
-                    [
-                        {
-                            "id": self._id(),
-                            "content": text,
-                            "posted_at": int(ended.timestamp()) + 120,
-                            "posted_by": {"id": agent_id, "name": agent_name},
-                        }
-                    ]
-                    if answered
-                    else []
-                ),
+        moment = day_start + rng.randrange(8 * 3600, 20 * 3600)
+        if rng.random() < 0.45:
+            if not self.recent_buyers:
+                return
+            _, index = rng.choice(self.recent_buyers)
+            self.call(index, moment, week, "support", connect=None)
+            return
+        purpose = rng.choices(list(OUTBOUND_PURPOSES), weights=list(OUTBOUND_PURPOSES.values()))[0]
+        index = self.pick_for(purpose, day_start)
+        if index is not None:
+            self.call(index, moment, week, purpose, connect=None)
+
+    def pick_for(self, purpose: str, day_start: int) -> int | None:
+        rng = self.rng
+        if purpose == "recent_purchaser_follow_up":
+            latest = itertools.islice(reversed(self.recent_buyers), 50)
+            recent = [i for t, i in latest if t >= day_start - 3 * DAY]
+            return rng.choice(recent) if recent else None
+        if purpose == "high_value_check_in":
+            return rng.choice(self.high_value) if self.high_value else None
+        if purpose == "cart_abandoner_outreach":
+            return rng.choice(self.recent_prospects)[1] if self.recent_prospects else None
+        for _ in range(30):
+            if self.customers == 0:
+                return None
+            index = rng.randrange(self.customers)
+            last = self.customer_last_order[index]
+            if last and day_start - last > LAPSE_DAYS * DAY:
+                return index
+        return None
+
+    def call(self, index: int, started: int, week: int, purpose: str, connect: bool | None) -> None:
+        rng = self.rng
+        facts = self.profile(index)
+        direction = "inbound" if purpose == "support" else "outbound"
+        if connect is None:
+            # Silent customers never get through; that is what makes them silent.
+            chance = 0.9 if direction == "inbound" else 0.72
+            connect = facts["talked"] and rng.random() < chance
+        if started + 3 * DAY >= END_TS:
+            return
+        call_id = self._id("call")
+        ring = rng.randint(5, 35)
+        talk = rng.randint(45, 900) if connect else 0
+        ended = started + ring + talk
+        agent_id, agent_name = rng.choice(AGENTS)
+        number = facts["phone"] or f"+1{rng.randint(201, 989)}555{rng.randint(1000, 9999):04d}"
+        tag_at = ended + rng.randrange(60, 2 * DAY)
+        call: dict[str, Any] = {
+            "id": call_id,
+            "direct_link": f"https://api.aircall.io/v1/calls/{call_id}",
+            "direction": direction,
+            "status": "done",
+            "missed_call_reason": None if connect else rng.choice(MISSED_REASONS),
+            "started_at": started,
+            "answered_at": started + ring if connect else None,
+            "ended_at": ended,
+            "duration": ring + talk,
+            "cost": f"{rng.uniform(0, 0.4):.3f}" if direction == "outbound" else "0.0",
+            "hangup_cause": None,
+            "raw_digits": self._raw_digits(number),
+            "voicemail": None,
+            "recording": None,
+            "asset": None,
+            "archived": rng.random() < 0.1,
+            "contact": None,
+            "number": {
+                "id": 404821,
+                "digits": "+1 888-555-0100",
+                "country": "US",
+                "name": "Customer team",
+            },
+            "teams": [],
+            "tags": [
+                {
+                    "id": 100 + list(PURPOSE_TAGS).index(purpose),
+                    "name": PURPOSE_TAGS[purpose],
+                    "tagged_at": tag_at,
+                }
+            ],
+            "comments": [],
+        }
+        if connect:
+            self.customer_talked[index] = True
+            call["user"] = {
+                "id": agent_id,
+                "name": agent_name,
+                "direct_link": f"https://api.aircall.io/v1/users/{agent_id}",
             }
-            if answered:
-                call["user"] = {"id": agent_id, "name": agent_name}
-            transcript = None
-            if answered and rng.random() < 0.3:
-                transcript = {
-                    "id": self._id(),
-                    "call_id": call_id,
-                    "call_created_at": _iso(started),
+            self.converse(call, index, week, purpose, agent_id, agent_name)
+        self.out.write("calls", call)
+
+    def converse(
+        self, call: dict, index: int, week: int, purpose: str, agent_id: int, agent_name: str
+    ) -> None:
+        rng = self.rng
+        product = rng.choice(self.products)
+        facts: dict[str, Any] = {"call_id": call["id"], "product_id": product["id"]}
+        non_buyer = purpose in ("cart_abandoner_outreach", "churned_customer_deep_dive")
+        if non_buyer:
+            reason = self.non_purchase_reason()
+            theme, phrasings = NON_PURCHASE_REASONS[reason]
+            text, _, score = self.compose(
+                product, week, "follow_up", forced=[], lead=rng.choice(phrasings)
+            )
+            themes = [theme] if theme else []
+            facts.update(
+                non_purchase_reason=reason,
+                non_buyer_kind="cart_abandoner"
+                if purpose == "cart_abandoner_outreach"
+                else "lapsed",
+            )
+        else:
+            context = "support" if purpose == "support" else "follow_up"
+            text, themes, score = self.compose(product, week, context)
+        facts.update(
+            themes=themes,
+            sentiment=self.sentiment_label(score, themes),
+            sentiment_score=score,
+            said_at=_iso(call["started_at"]),
+        )
+        comment_id = self._id("comment")
+        note = rng.choice(["{t}", "Customer said: {t}", "Cust: {t}", "Spoke to customer. {t}"])
+        call["comments"].append(
+            {
+                "id": comment_id,
+                "content": note.format(t=text),
+                "posted_at": call["ended_at"] + rng.randrange(30, 6 * 3600),
+                "posted_by": {"id": agent_id, "name": agent_name},
+            }
+        )
+        self.answer("aircall_comment", comment_id, facts)
+        if rng.random() < 0.3:
+            self.out.write(
+                "transcripts",
+                {
+                    "id": self._id("misc"),
+                    "call_id": call["id"],
+                    "call_created_at": _iso(call["started_at"]),
                     "content": {
                         "language": "en",
                         "utterances": [
                             {
                                 "start_time": 0.0,
-                                "end_time": 3.0,
+                                "end_time": 3.2,
                                 "participant_type": "internal",
                                 "text": "Hi, this is the customer team, how can I help?",
                             },
                             {
-                                "start_time": 3.5,
-                                "end_time": 12.0,
+                                "start_time": 3.6,
+                                "end_time": 14.0,
                                 "participant_type": "external",
                                 "text": text,
                             },
+                            {
+                                "start_time": 14.5,
+                                "end_time": 17.0,
+                                "participant_type": "internal",
+                                "text": "Thanks, I have noted that down for the team.",
+                            },
                         ],
                     },
-                }
-            key = (
-                {
-                    "source": "aircall_comment",
-                    "record_id": call_id,
-                    "themes": themes,
-                    "sentiment": _sentiment(themes),
-                }
-                if answered
-                else None
-            )
-            yield call, transcript, key
-
-    def make_reviews(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        rng = self.rng
-        for _ in range(self.scale.reviews):
-            customer = rng.choice(self.customers)
-            product = rng.choice(self.products)
-            created = self._moment(datetime.fromisoformat(customer["created_at"]), HISTORY_DAYS)
-            body, themes = self.text(product["title"])
-            negative = len(NEGATIVE_THEMES.intersection(themes))
-            rating = max(1, min(5, 5 - 2 * negative + rng.choice([-1, 0, 0, 1])))
-            review_id = self._id()
-            known = rng.random() < 0.7
-            review = {
-                "id": review_id,
-                "title": body.split(".")[0][:60],
-                "body": body,
-                "rating": rating,
-                "product_external_id": product["id"],
-                "product_title": product["title"],
-                "product_handle": product["handle"],
-                "reviewer": {
-                    "id": self._id(),
-                    "external_id": customer["id"] if known else None,
-                    "email": customer["email"],
-                    "name": f"{customer['first_name']} {customer['last_name'][0]}.",
-                    "phone": None,
-                    "tags": None,
                 },
-                "source": "web",
-                "curated": "ok",
-                "published": True,
-                "hidden": False,
-                "verified": "buyer" if known else "nothing",
-                "pictures": [],
-                "created_at": _iso(created),
-                "updated_at": _iso(created),
-            }
-            key = {
-                "source": "judgeme_review",
-                "record_id": review_id,
+            )
+            self.answer("aircall_transcript", call["id"], facts)
+
+    def non_purchase_reason(self) -> str:
+        """Spread reasons so the share citing price tracks the planted setting exactly."""
+        tally = self.tally
+        tally.non_buyer_calls += 1
+        due = math.floor(tally.non_buyer_calls * self.plants.non_buyer_price_share + 0.5)
+        if due > tally.non_buyer_price:
+            tally.non_buyer_price += 1
+            return "price"
+        others = [r for r in NON_PURCHASE_REASONS if r != "price"]
+        return self.rng.choice(others)
+
+    def _raw_digits(self, phone: str) -> str:
+        """Aircall's formatting of a number, which rarely matches Shopify's E.164."""
+        if phone.startswith("+44"):
+            national = phone[3:]
+            return f"+44 {national[:4]} {national[4:]}"
+        area, exchange, line = phone[2:5], phone[5:8], phone[8:]
+        return self.rng.choice(
+            [
+                f"+1 {area}-{exchange}-{line}",
+                f"+1 ({area}) {exchange}-{line}",
+                f"+1 {area} {exchange} {line}",
+            ]
+        )
+
+    def plant_requests(self, day_start: int, week: int) -> None:
+        """Customers asking for a signal product, weeks before its demand rises."""
+        per_week = max(6.0, self.scale.orders / HISTORY_WEEKS * 0.015)
+        for plant in self.demand:
+            if plant.kind != "signal" or week < plant.mentions_rise_week:
+                continue
+            product = next(p for p in self.products if p["id"] == plant.product_id)
+            for _ in range(self._draw(per_week / 7)):
+                if not self.customers:
+                    return
+                index = self.rng.randrange(self.customers)
+                theme = self.rng.choice(["stock_out", "product_request"])
+                plant.planted_mentions += 1
+                self.review(
+                    index,
+                    None,
+                    fulfilled_after=day_start,
+                    week=week,
+                    product=product,
+                    forced=[theme],
+                )
+
+    # reviews ---------------------------------------------------------------------------------
+    def review(
+        self,
+        index: int,
+        order: dict[str, Any] | None,
+        fulfilled_after: int,
+        week: int,
+        product: dict[str, Any] | None = None,
+        forced: list[str] | None = None,
+    ) -> None:
+        rng = self.rng
+        if product is None:
+            line = rng.choice(order["line_items"])
+            product = next((p for p in self.products if p["id"] == line["product_id"]), None)
+            if product is None:
+                return
+        created = fulfilled_after + rng.randrange(DAY, 20 * DAY)
+        if created >= END_TS:
+            return
+        facts = self.profile(index)
+        body, themes, score = self.compose(product, week, "review", forced=forced)
+        rating = 5 if score > 0.5 else 4 if score > 0.1 else 3 if score > -0.25 else 2
+        if score < -0.55:
+            rating = 1
+        updated = created
+        edited = created + rng.randrange(DAY, 30 * DAY)
+        if rng.random() < 0.04 and edited < END_TS:
+            updated = edited
+            body += f"{EDIT_MARKER}the replacement arrived and it's perfect, thank you."
+            themes = sorted({*themes, "praise"})
+            score = round((score + 0.8) / 2, 3)
+        review_id = self._id("review")
+        known = rng.random() < 0.7
+        email = facts["email"] if known or rng.random() < 0.5 else facts["email"].title()
+        title = body.split(".")[0]
+        review = {
+            "id": review_id,
+            "title": title[:60],
+            "body": body,
+            "rating": rating,
+            "product_external_id": product["id"],
+            "product_title": product["title"],
+            "product_handle": product["handle"],
+            "reviewer": {
+                "id": 50_000_000 + index,
+                "external_id": facts["id"] if known else None,
+                "email": email,
+                "name": f"{facts['first_name']} {facts['last_name'][0]}.",
+                "phone": None,
+                "tags": rng.choice([None, "", "vip", ["repeat", "newsletter"]]),
+                "accepts_marketing": rng.random() < 0.5,
+            },
+            "source": rng.choice(["web", "email", "import"]),
+            "curated": "ok",
+            "published": True,
+            "hidden": False,
+            "verified": "buyer" if order is not None else "nothing",
+            "ip_address": None,
+            "has_published_pictures": False,
+            "has_published_videos": False,
+            "pictures": [],
+            "created_at": _iso(created),
+            "updated_at": _iso(updated),
+        }
+        self.out.write("reviews", review)
+        self.answer(
+            "judgeme_review",
+            review_id,
+            {
+                "product_id": product["id"],
                 "themes": themes,
-                "sentiment": _sentiment(themes),
+                "sentiment": self.sentiment_label(score, themes),
+                "sentiment_score": score,
+                "said_at": _iso(created),
+            },
+        )
+
+    # customers last, when their order counts are known ----------------------------------
+    def write_customers(self) -> None:
+        for index in range(self.customers):
+            facts = self.profile(index)
+            created = int(self.customer_created[index])
+            last = int(self.customer_last_order[index])
+            self.out.write(
+                "customers",
+                {
+                    "id": facts["id"],
+                    "email": facts["email"],
+                    "first_name": facts["first_name"],
+                    "last_name": facts["last_name"],
+                    "phone": facts["phone"],
+                    "created_at": _iso(created),
+                    "updated_at": _iso(max(created, last)),
+                    "orders_count": int(self.customer_orders[index]),
+                    "total_spent": f"{self.customer_spent[index]:.2f}",
+                    "state": "enabled",
+                    "verified_email": True,
+                    "tags": "prospect" if facts["prospect"] else "",
+                    "currency": "USD",
+                    "email_marketing_consent": {
+                        "state": "subscribed" if index % 3 else "not_subscribed"
+                    },
+                },
+            )
+
+    def truths(self) -> dict[str, Any]:
+        buyers = self.customer_orders[: self.customers] > 0
+        talked = self.customer_talked[: self.customers]
+
+        def group(mask: np.ndarray) -> dict[str, float]:
+            orders = float(self.customer_orders[: self.customers][mask].sum())
+            net = float(self.customer_net[: self.customers][mask].sum())
+            customers = int(mask.sum())
+            return {
+                "customers": customers,
+                "aov": round(net / orders, 4) if orders else 0.0,
+                "ltv": round(net / customers, 4) if customers else 0.0,
             }
-            yield review, key
+
+        talked_group, silent_group = group(buyers & talked), group(buyers & ~talked)
+        tally = self.tally
+        return {
+            "seed": self.seed,
+            "scale": asdict(self.scale),
+            "history": {
+                "start": HISTORY_START.isoformat(),
+                "end": HISTORY_END.isoformat(),
+                "weeks": HISTORY_WEEKS,
+            },
+            "non_buyer_price_share": {
+                "setting": self.plants.non_buyer_price_share,
+                "realized": round(tally.non_buyer_price / tally.non_buyer_calls, 4)
+                if tally.non_buyer_calls
+                else None,
+                "non_buyer_conversations": tally.non_buyer_calls,
+                "definition": "connected cart-abandoner and win-back calls whose stated "
+                "non_purchase_reason is price",
+            },
+            "talked_to_uplift": {
+                "setting_aov": self.plants.talked_to_aov_uplift,
+                "talked_to": talked_group,
+                "silent": silent_group,
+                "realized_aov": round(talked_group["aov"] / silent_group["aov"] - 1, 4)
+                if silent_group["aov"]
+                else None,
+                "realized_ltv": round(talked_group["ltv"] / silent_group["ltv"] - 1, 4)
+                if silent_group["ltv"]
+                else None,
+                "definition": "buyers (one or more non-test, non-cancelled orders) with at least "
+                "one answered call vs without; revenue net of discounts and "
+                "refunds, before tax and shipping",
+            },
+            "demand": [
+                {
+                    **asdict(plant),
+                    "mentions_rise_week_start": (
+                        HISTORY_START + timedelta(weeks=plant.mentions_rise_week)
+                    )
+                    .date()
+                    .isoformat()
+                    if plant.mentions_rise_week is not None
+                    else None,
+                    "demand_rise_week_start": (
+                        HISTORY_START + timedelta(weeks=plant.demand_rise_week)
+                    )
+                    .date()
+                    .isoformat(),
+                }
+                for plant in self.demand
+            ],
+            "theme_trends": {
+                "emerging": {
+                    "theme": self.plants.emerging_theme,
+                    "from_week": HISTORY_WEEKS - self.plants.emerging_weeks,
+                    "from_week_start": (
+                        HISTORY_START + timedelta(weeks=HISTORY_WEEKS - self.plants.emerging_weeks)
+                    )
+                    .date()
+                    .isoformat(),
+                },
+                "seasonal": {
+                    "theme": self.plants.seasonal_theme,
+                    "peak_months": list(self.plants.seasonal_months),
+                },
+            },
+            "theme_categories": THEME_CATEGORIES,
+            "negation": 'a phrasing that denies a theme ("it\'s not the price") does not carry it',
+        }
 
 
-def _sentiment(themes: list[str]) -> str:
-    if not themes:
-        return "neutral"
-    negative = [t for t in themes if t in NEGATIVE_THEMES]
-    if not negative:
-        return "positive"
-    return "negative" if len(negative) == len(themes) else "mixed"
-
-
-def _write(handle: IO[str], record: dict[str, Any]) -> None:
-    handle.write(json.dumps(record, separators=(",", ":")))
-    handle.write("\n")
-
-
-def generate(out: Path, seed: int = 7, scale: Scale = SCALES["S"]) -> dict[str, int]:
+def generate(
+    out: Path,
+    seed: int = 7,
+    scale: Scale = SCALES["S"],
+    plants: Plants | None = None,
+    progress: bool = False,
+) -> dict[str, int]:
     """Write a shop under ``out`` and return how many records of each kind it holds."""
-    shop = ShopGenerator(seed, scale)
-    counts: dict[str, int] = {}
-    files = {
-        name: out / relative
-        for name, relative in {
-            "products": "shopify/products.jsonl",
-            "customers": "shopify/customers.jsonl",
-            "orders": "shopify/orders.jsonl",
-            "calls": "aircall/calls.jsonl",
-            "transcripts": "aircall/transcripts.jsonl",
-            "reviews": "judgeme/reviews.jsonl",
-            "answer_key": "answer_key/texts.jsonl",
-        }.items()
-    }
-    for path in files.values():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack:
-        handles = {name: stack.enter_context(path.open("w")) for name, path in files.items()}
-        counts = dict.fromkeys(files, 0)
-
-        def emit(name: str, record: dict[str, Any] | None) -> None:
-            if record is not None:
-                _write(handles[name], record)
-                counts[name] += 1
-
-        for product in shop.make_products():
-            emit("products", product)
-        for customer in shop.make_customers():
-            emit("customers", customer)
-        for order in shop.make_orders():
-            emit("orders", order)
-        for call, transcript, key in shop.make_calls():
-            emit("calls", call)
-            emit("transcripts", transcript)
-            emit("answer_key", key)
-        for review, key in shop.make_reviews():
-            emit("reviews", review)
-            emit("answer_key", key)
-    return counts
+    writer = Writer(Path(out))
+    shop = ShopGenerator(seed, scale, plants or Plants(), writer)
+    try:
+        shop.run(progress)
+    finally:
+        writer.close()
+    truths = shop.truths()
+    truths["counts"] = dict(writer.counts)
+    (Path(out) / "answer_key" / "truths.json").write_bytes(
+        orjson.dumps(truths, option=orjson.OPT_INDENT_2)
+    )
+    return dict(writer.counts)

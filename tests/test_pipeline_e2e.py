@@ -98,7 +98,9 @@ def test_cohort_mart_counts_each_buying_customer_once(
     pipeline_run: PipelineRun, sandbox: Sandbox
 ) -> None:
     buyers = {
-        order["customer"]["id"] for order, _ in real_order_lines(sandbox) if "customer" in order
+        order["customer"]["id"]
+        for order in sandbox.records("shopify/orders.jsonl")
+        if "customer" in order and not order["test"] and not order["cancelled_at"]
     }
     with duckdb.connect(str(pipeline_run.warehouse), read_only=True) as connection:
         month_zero = scalar(

@@ -38,10 +38,11 @@ def test_writes_the_vendor_layout_with_requested_counts(tmp_path: Path) -> None:
         "answer_key/texts.jsonl",
     ):
         assert (tmp_path / relative).exists(), relative
+    # Orders and customers hit the scale exactly; calls and reviews follow from who buys.
     assert counts["orders"] == SMALL.orders
     assert counts["customers"] == SMALL.customers
-    assert counts["calls"] == SMALL.calls
-    assert counts["reviews"] == SMALL.reviews
+    assert counts["calls"] > 0
+    assert counts["reviews"] > 0
     orders = (tmp_path / "shopify/orders.jsonl").read_text().splitlines()
     assert len(orders) == SMALL.orders
 
