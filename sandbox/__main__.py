@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from sandbox.fixtures import dataset_from_payloads
 from sandbox.generate import SCALES, Scale, generate
 from sandbox.limits import FaultPlan
 from sandbox.server import SandboxServer
@@ -32,6 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--scale", choices=sorted(SCALES), default="S")
     for name in ("customers", "orders", "calls", "reviews"):
         gen.add_argument(f"--{name}", type=int, help=f"override the preset's number of {name}")
+
+    imported = commands.add_parser(
+        "import-fixtures", help="copy vendor payload pages into a dataset the twins can serve"
+    )
+    imported.add_argument(
+        "--fixtures", type=Path, required=True, help="e.g. ../shared/fixtures/vendor"
+    )
+    imported.add_argument("--out", type=Path, required=True)
 
     serve = commands.add_parser("serve", help="serve a shop folder as Shopify, Aircall, Judge.me")
     serve.add_argument("--data", type=Path, required=True, help="a folder in the generator layout")
@@ -72,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{n} {c}" for n, c in counts.items())
         print(f"wrote {args.out} in {elapsed:.1f}s: {summary}")
+        return 0
+    if args.command == "import-fixtures":
+        counts = dataset_from_payloads(args.fixtures, args.out)
+        print(f"wrote {args.out}: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
         return 0
     if not args.data.is_dir():
         print(

@@ -228,7 +228,7 @@ class Plants:
 
     non_buyer_price_share: float = 0.11
     talked_to_aov_uplift: float = 0.27
-    talked_to_share: float = 0.45
+    talked_to_share: float = 0.5
     signal_products: int = 3
     control_products: int = 2
     demand_multiplier: float = 3.0
@@ -374,7 +374,8 @@ class ShopGenerator:
             "email": f"{first}.{last}.{index}@example.com".lower(),
             "phone": phone,
             "prospect": rng.random() < 0.15,
-            "talked": rng.random() < self.plants.talked_to_share,
+            # Only a customer with a phone number on file can be called back or recognised.
+            "talked": phone is not None and rng.random() < self.plants.talked_to_share,
             "lifetime_days": rng.expovariate(1 / 420),
             "reorder_rate": rng.uniform(0.4, 1.6),
         }

@@ -318,6 +318,12 @@ class SandboxApp:
         store = self.data.shopify[resource]
         now = self.now()
         mask = store["created"] <= now
+        if params.get("ids"):
+            try:
+                wanted = [int(i) for i in params["ids"].split(",") if i.strip()]
+            except ValueError as exc:
+                raise ApiError(400, {"errors": {"ids": ["must be comma-separated ids"]}}) from exc
+            mask &= np.isin(store["id"], wanted)
         since_id = _int_param(params, "since_id", 0)
         if since_id:
             mask &= store["id"] > since_id
