@@ -231,7 +231,7 @@ class Plants:
     talked_to_share: float = 0.5
     signal_products: int = 3
     control_products: int = 2
-    demand_multiplier: float = 3.0
+    demand_multiplier: float = 5.0
     emerging_theme: str = "checkout_friction"
     emerging_weeks: int = 12
     seasonal_theme: str = "price"
@@ -468,10 +468,10 @@ class ShopGenerator:
         weeks_left = HISTORY_WEEKS - week
         if weeks_left <= self.plants.emerging_weeks:
             ramp = 1 - weeks_left / self.plants.emerging_weeks
-            weights[self.plants.emerging_theme] *= 1 + 6 * ramp
+            weights[self.plants.emerging_theme] *= 1 + 10 * ramp
         month = (HISTORY_START + timedelta(weeks=week)).month
         if month in self.plants.seasonal_months:
-            weights[self.plants.seasonal_theme] *= 2.5
+            weights[self.plants.seasonal_theme] *= 3.0
         return weights
 
     def _typo(self, text: str) -> str:
@@ -1044,7 +1044,7 @@ class ShopGenerator:
 
     def plant_requests(self, day_start: int, week: int) -> None:
         """Customers asking for a signal product, weeks before its demand rises."""
-        per_week = max(6.0, self.scale.orders / HISTORY_WEEKS * 0.015)
+        per_week = max(3.0, self.scale.orders / HISTORY_WEEKS * 0.015)
         for plant in self.demand:
             if plant.kind != "signal" or week < plant.mentions_rise_week:
                 continue
@@ -1062,6 +1062,7 @@ class ShopGenerator:
                     week=week,
                     product=product,
                     forced=[theme],
+                    delay=(0, DAY),
                 )
 
     # reviews ---------------------------------------------------------------------------------
@@ -1073,6 +1074,7 @@ class ShopGenerator:
         week: int,
         product: dict[str, Any] | None = None,
         forced: list[str] | None = None,
+        delay: tuple[int, int] = (DAY, 20 * DAY),
     ) -> None:
         rng = self.rng
         if product is None:
@@ -1080,9 +1082,11 @@ class ShopGenerator:
             product = next((p for p in self.products if p["id"] == line["product_id"]), None)
             if product is None:
                 return
-        created = fulfilled_after + rng.randrange(DAY, 20 * DAY)
+        created = fulfilled_after + rng.randrange(*delay)
         if created >= END_TS:
             return
+        # Themes follow the week the review is written in, not the week of the order.
+        week = int((created - HISTORY_START.timestamp()) // (7 * DAY))
         facts = self.profile(index)
         body, themes, score = self.compose(product, week, "review", forced=forced)
         rating = 5 if score > 0.5 else 4 if score > 0.1 else 3 if score > -0.25 else 2
