@@ -500,6 +500,10 @@ class SandboxApp:
 class _Handler(BaseHTTPRequestHandler):
     app: SandboxApp
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in one segment: with Nagle's algorithm on, a keep-alive client
+    # waits out a delayed ACK (about 40 ms) on every small page.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
 
     def do_GET(self) -> None:
         self._serve("GET")
