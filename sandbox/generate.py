@@ -228,7 +228,7 @@ class Plants:
 
     non_buyer_price_share: float = 0.11
     talked_to_aov_uplift: float = 0.27
-    talked_to_share: float = 0.5
+    talked_to_share: float = 0.36
     signal_products: int = 3
     control_products: int = 2
     demand_multiplier: float = 5.0
@@ -824,13 +824,12 @@ class ShopGenerator:
         ):
             self.high_value.append(index)
         if facts["talked"] and self.customer_orders[index] == 1:
-            self.call(
-                index,
-                placed + rng.randrange(DAY, 3 * DAY),
-                week,
-                "recent_purchaser_follow_up",
-                connect=True,
-            )
+            # The welcome call is retried on the following days until the customer picks up.
+            attempt_at = placed + rng.randrange(DAY, 2 * DAY)
+            for _ in range(5):
+                if self.call(index, attempt_at, week, "recent_purchaser_follow_up", connect=None):
+                    break
+                attempt_at += rng.randrange(DAY, 2 * DAY)
         if rng.random() < min(1.0, self.scale.reviews / self.scale.orders * 1.2):
             self.review(index, order, fulfilled_after=max(events), week=week)
 
@@ -853,10 +852,14 @@ class ShopGenerator:
         rng = self.rng
         moment = day_start + rng.randrange(8 * 3600, 20 * 3600)
         if rng.random() < 0.45:
-            if not self.recent_buyers:
-                return
-            _, index = rng.choice(self.recent_buyers)
-            self.call(index, moment, week, "support", connect=None)
+            # Support calls come from recent buyers who talk to the shop.
+            for _ in range(10):
+                if not self.recent_buyers:
+                    return
+                _, index = rng.choice(self.recent_buyers)
+                if self.profile(index)["talked"]:
+                    self.call(index, moment, week, "support", connect=None)
+                    return
             return
         purpose = rng.choices(list(OUTBOUND_PURPOSES), weights=list(OUTBOUND_PURPOSES.values()))[0]
         index = self.pick_for(purpose, day_start)
@@ -882,16 +885,17 @@ class ShopGenerator:
                 return index
         return None
 
-    def call(self, index: int, started: int, week: int, purpose: str, connect: bool | None) -> None:
+    def call(self, index: int, started: int, week: int, purpose: str, connect: bool | None) -> bool:
+        """Place a call; returns whether somebody picked up."""
         rng = self.rng
         facts = self.profile(index)
         direction = "inbound" if purpose == "support" else "outbound"
         if connect is None:
-            # Silent customers never get through; that is what makes them silent.
-            chance = 0.9 if direction == "inbound" else 0.72
+            # Silent customers never pick up (nor call in): that is what makes them silent.
+            chance = 0.85 if direction == "inbound" else 0.7
             connect = facts["talked"] and rng.random() < chance
         if started + 3 * DAY >= END_TS:
-            return
+            return False
         call_id = self._id("call")
         ring = rng.randint(5, 35)
         talk = rng.randint(45, 900) if connect else 0
@@ -942,6 +946,7 @@ class ShopGenerator:
             }
             self.converse(call, index, week, purpose, agent_id, agent_name)
         self.out.write("calls", call)
+        return connect
 
     def converse(
         self, call: dict, index: int, week: int, purpose: str, agent_id: int, agent_name: str

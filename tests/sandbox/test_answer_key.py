@@ -59,7 +59,7 @@ def test_every_answer_refers_to_a_served_record(shop: Path, texts: list[dict]) -
 @pytest.mark.parametrize("share", [0.11, 0.25])
 def test_non_buyer_price_share_is_within_a_point(tmp_path: Path, share: float) -> None:
     # Extra calls so that one conversation moves the share by well under a point.
-    busy = Scale(customers=800, orders=2_000, calls=3_000, reviews=300)
+    busy = Scale(customers=800, orders=2_000, calls=4_000, reviews=300)
     generate(tmp_path, seed=3, scale=busy, plants=Plants(non_buyer_price_share=share))
     calls = {c["id"]: c for c in read(tmp_path, "aircall/calls.jsonl")}
     reasons = [
@@ -193,3 +193,31 @@ def test_every_theme_is_spoken_in_several_phrasings(texts: list[dict], truths: d
     themes = Counter(theme for text in texts for theme in text["themes"])
     assert set(themes) == set(truths["theme_categories"])
     assert min(themes.values()) >= 20
+
+
+def test_calls_look_like_a_customer_team(shop: Path) -> None:
+    calls = read(shop, "aircall/calls.jsonl")
+    outbound = [c for c in calls if c["direction"] == "outbound"]
+    connected = sum(c["answered_at"] is not None for c in outbound) / len(outbound)
+    assert 0.28 <= connected <= 0.45, connected
+    inbound = [c for c in calls if c["direction"] == "inbound"]
+    assert sum(c["answered_at"] is not None for c in inbound) / len(inbound) > 0.7
+    assert {c["tags"][0]["name"] for c in outbound} == {
+        "follow-up",
+        "high-value",
+        "win-back",
+        "abandoned-cart",
+    }
+    missed = [c for c in calls if c["answered_at"] is None]
+    assert all(c["missed_call_reason"] and "user" not in c for c in missed)
+    assert all(c["tags"][0]["tagged_at"] > c["ended_at"] for c in calls)
+    # Aircall formats numbers its own way; Shopify keeps E.164.
+    assert all(" " in c["raw_digits"] for c in calls)
+
+
+def test_reviews_use_every_rating_and_some_reviewers_are_known_only_by_email(shop: Path) -> None:
+    reviews = read(shop, "judgeme/reviews.jsonl")
+    assert {r["rating"] for r in reviews} == {1, 2, 3, 4, 5}
+    anonymous = [r for r in reviews if r["reviewer"]["external_id"] is None]
+    assert 0.1 < len(anonymous) / len(reviews) < 0.5
+    assert all(r["reviewer"]["email"] for r in anonymous)

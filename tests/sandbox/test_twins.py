@@ -359,3 +359,34 @@ def test_vendor_fixtures_are_served_unchanged(tmp_path: Path) -> None:
             f"{server.url}/admin/api/2024-04/orders/{order_id}/refunds.json", headers=SHOPIFY
         ).json()["refunds"]
         assert served_refunds == [r for r in refunds if r["order_id"] == order_id]
+
+
+def test_shopify_filters_by_since_id_created_at_min_and_fields(
+    twin: SandboxServer, sandbox: Sandbox
+) -> None:
+    records = sorted(sandbox.records("shopify/orders.jsonl"), key=lambda o: o["id"])
+    middle = records[len(records) // 2]
+    since = orders(twin, status="any", limit=250, since_id=middle["id"]).json()["orders"]
+    assert [o["id"] for o in since] == [o["id"] for o in records if o["id"] > middle["id"]][:250]
+    created = orders(twin, status="any", limit=250, created_at_min=middle["created_at"]).json()
+    expected = {
+        o["id"]
+        for o in records
+        if timeline.epoch(o["created_at"]) >= timeline.epoch(middle["created_at"])
+    }
+    assert {o["id"] for o in created["orders"]} == expected
+    slim = orders(twin, status="any", limit=5, fields="id,updated_at").json()["orders"]
+    assert all(set(o) == {"id", "updated_at"} for o in slim)
+
+
+def test_aircall_from_and_to_bound_the_creation_time(twin: SandboxServer, sandbox: Sandbox) -> None:
+    calls = sorted(c["started_at"] for c in sandbox.records("aircall/calls.jsonl"))
+    start, end = calls[len(calls) // 4], calls[len(calls) // 2]
+    body = requests.get(
+        f"{twin.url}/v1/calls",
+        params={"from": start, "to": end, "per_page": 50},
+        auth=AIRCALL,
+        timeout=10,
+    ).json()
+    assert body["meta"]["total"] == sum(1 for t in calls if start <= t <= end)
+    assert all(start <= c["started_at"] <= end for c in body["calls"])
