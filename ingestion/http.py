@@ -1,25 +1,36 @@
-"""An HTTP client that waits out vendor rate limits and retries transient failures.
+"""An HTTP client that paces itself to vendor rate limits and retries what is transient.
 
 dlt's stock retry reads ``Retry-After`` only as an integer or an HTTP date, but
-Shopify sends ``2.0``; this client accepts both, and says what it is waiting for.
+Shopify sends ``2.0``; this client accepts both, waits for Aircall's
+``X-AircallApi-Reset``, slows down before Shopify's bucket fills, retries
+dropped connections and pages that arrive as broken JSON, and names the
+vendor and the URL in every error.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import requests
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("earshot.ingestion")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class SourceError(RuntimeError):
-    """A vendor answered in a way a retry cannot fix (bad credentials, bad request)."""
+    """A vendor answered in a way that retrying did not or cannot fix."""
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -33,12 +44,45 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(seconds, 0.0)
 
 
-class VendorClient:
-    """GET JSON from one vendor API with retries and clear errors.
+def shopify_pause(response: requests.Response) -> float:
+    """Seconds to wait so that Shopify's leaky bucket drains to half before the next call.
 
-    ``vendor`` names the API in every message, so a failure in a run that loads
-    three sources says which one failed.
+    ``X-Shopify-Shop-Api-Call-Limit: 32/40`` says how full the bucket is; it
+    drains a twentieth of its size per second (2/s for 40, 20/s for Plus's 400).
     """
+    header = response.headers.get("X-Shopify-Shop-Api-Call-Limit")
+    if not header or "/" not in header:
+        return 0.0
+    used, _, size = header.partition("/")
+    try:
+        used_calls, capacity = float(used), float(size)
+    except ValueError:
+        return 0.0
+    if capacity <= 0 or used_calls < 0.8 * capacity:
+        return 0.0
+    return (used_calls - capacity / 2) / (capacity / 20)
+
+
+def aircall_reset_seconds(response: requests.Response, now: float) -> float | None:
+    reset = response.headers.get("X-AircallApi-Reset")
+    if reset is None:
+        return None
+    try:
+        return min(max(float(reset) - now, 0.5), 65.0)
+    except ValueError:
+        return None
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    retries: int = 0
+    rate_limit_waits: int = 0
+    seconds_waited: float = 0.0
+
+
+class VendorClient:
+    """GET JSON from one vendor API with pacing, retries and clear errors."""
 
     def __init__(
         self,
@@ -50,6 +94,8 @@ class VendorClient:
         max_attempts: int = 8,
         backoff_seconds: float = 0.5,
         timeout_seconds: float = 60.0,
+        pace: Callable[[requests.Response], float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.vendor = vendor
         self.base_url = base_url.rstrip("/")
@@ -59,45 +105,88 @@ class VendorClient:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.timeout_seconds = timeout_seconds
-        self.requests_made = 0
-        self.seconds_waited = 0.0
+        self.pace = pace
+        self.sleep = sleep
+        self.stats = ClientStats()
 
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
         """GET ``path`` (relative to the base URL, or a full URL from a pagination link)."""
+        response, _ = self._fetch(path, params, parse=False)
+        return response
+
+    def get_json(
+        self, path: str, params: Mapping[str, Any] | None = None, missing_ok: bool = False
+    ) -> tuple[requests.Response, Any]:
+        """GET and decode; a page that arrives as broken JSON is fetched again.
+
+        With ``missing_ok`` a 404 returns ``(response, None)`` instead of raising.
+        """
+        return self._fetch(path, params, parse=True, missing_ok=missing_ok)
+
+    def _fetch(
+        self, path: str, params: Mapping[str, Any] | None, parse: bool, missing_ok: bool = False
+    ) -> tuple[requests.Response, Any]:
         url = self.url(path)
         for attempt in range(1, self.max_attempts + 1):
-            self.requests_made += 1
+            last = attempt == self.max_attempts
+            self.stats.requests += 1
             try:
                 response = self.session.get(url, params=params, timeout=self.timeout_seconds)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt == self.max_attempts:
+            except TRANSIENT_ERRORS as exc:
+                if last:
                     raise SourceError(
-                        f"{self.vendor}: {url} failed after {attempt} attempts: {exc}"
+                        f"{self.vendor}: GET {url} failed after {attempt} attempts: {exc}"
                     ) from exc
-                self._wait(self._backoff(attempt), f"connection failed ({exc.__class__.__name__})")
+                self.stats.retries += 1
+                self._wait(self._backoff(attempt), f"connection failed ({type(exc).__name__})")
                 continue
-            if response.status_code < 400:
-                return response
-            if response.status_code in RETRY_STATUSES and attempt < self.max_attempts:
-                wait = retry_after_seconds(response.headers.get("Retry-After"))
-                self._wait(
-                    wait if wait is not None else self._backoff(attempt),
-                    f"HTTP {response.status_code}",
-                )
+            if response.status_code == 404 and missing_ok:
+                return response, None
+            if response.status_code >= 400:
+                if response.status_code not in RETRY_STATUSES or last:
+                    raise SourceError(
+                        f"{self.vendor}: GET {response.url} answered {response.status_code} "
+                        f"after {attempt} attempt(s): {response.text[:300]}"
+                    )
+                self.stats.retries += 1
+                self._wait(self._retry_wait(response, attempt), f"HTTP {response.status_code}")
                 continue
-            raise SourceError(
-                f"{self.vendor}: GET {response.url} answered {response.status_code}: "
-                f"{response.text[:300]}"
-            )
+            body = None
+            if parse:
+                try:
+                    body = orjson.loads(response.content)
+                except orjson.JSONDecodeError as exc:
+                    if last:
+                        raise SourceError(
+                            f"{self.vendor}: GET {response.url} returned malformed JSON "
+                            f"{attempt} times: {exc}"
+                        ) from exc
+                    self.stats.retries += 1
+                    self._wait(self._backoff(attempt), "malformed JSON page")
+                    continue
+            if self.pace is not None and (pause := self.pace(response)) > 0:
+                self.stats.rate_limit_waits += 1
+                self._wait(pause, "pacing to the rate limit")
+            return response, body
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _retry_wait(self, response: requests.Response, attempt: int) -> float:
+        if response.status_code == 429:
+            self.stats.rate_limit_waits += 1
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is None:
+                wait = aircall_reset_seconds(response, time.time())
+            if wait is not None:
+                return wait
+        return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_seconds * 2 ** (attempt - 1), 30.0)
 
     def _wait(self, seconds: float, reason: str) -> None:
         log.info("%s: %s, waiting %.1fs", self.vendor, reason, seconds)
-        self.seconds_waited += seconds
-        time.sleep(seconds)
+        self.stats.seconds_waited += seconds
+        self.sleep(seconds)

@@ -1,4 +1,10 @@
-"""Aircall Public API: call logs, re-reading a look-back window as calls change after ending."""
+"""Aircall Public API: calls (with tags and agent notes) and their transcripts.
+
+Calls change after they end (tags, notes, ``archived``) and the API has no
+``updated_at`` filter, so every run re-reads a look-back window and merges on
+``id``. One query returns at most 10,000 calls, so a window holding more is
+split in two until every half fits.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,12 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
+from ingestion.contracts import Contract, Quarantine, one_of, split_page
 from ingestion.http import VendorClient
 
 QUERY_CAP = 10_000
 MAX_PER_PAGE = 50
 DAY = 86_400
-
 
 CALL_COLUMNS = {
     "id": {"data_type": "bigint", "nullable": False},
@@ -25,6 +31,7 @@ CALL_COLUMNS = {
     "answered_at": {"data_type": "bigint"},
     "ended_at": {"data_type": "bigint"},
     "duration": {"data_type": "bigint"},
+    "cost": {"data_type": "decimal", "precision": 18, "scale": 4},
     "raw_digits": {"data_type": "text"},
     "archived": {"data_type": "bool"},
     "user__id": {"data_type": "bigint"},
@@ -33,23 +40,47 @@ CALL_COLUMNS = {
     "recording": {"data_type": "text"},
     "contact": {"data_type": "json"},
 }
+CALL_NESTED = {
+    "tags": dlt.mark.make_nested_hints(
+        columns={
+            "call_id": {"data_type": "bigint"},
+            "name": {"data_type": "text"},
+            "tagged_at": {"data_type": "bigint"},
+        }
+    ),
+    "comments": dlt.mark.make_nested_hints(
+        columns={
+            "call_id": {"data_type": "bigint"},
+            "content": {"data_type": "text"},
+            "posted_at": {"data_type": "bigint"},
+        }
+    ),
+}
+CALLS = Contract(
+    "aircall",
+    "calls",
+    required={
+        "id": "integer",
+        "started_at": "integer",
+        "direction": one_of("inbound", "outbound"),
+    },
+    optional={"answered_at": "integer", "ended_at": "integer", "duration": "integer"},
+)
+TRANSCRIPTS = Contract("aircall", "transcripts", required={"id": "integer", "call_id": "integer"})
 
 
 def link_children(call: dict[str, Any]) -> dict[str, Any]:
     """Give tags and comments their call's id, so staging reads each child table on its own."""
     for child in (call.get("tags") or []) + (call.get("comments") or []):
-        child["call_id"] = call["id"]
+        if isinstance(child, dict):
+            child["call_id"] = call["id"]
     return call
 
 
-def calls_in_window(client: VendorClient, start: int, end: int) -> Iterator[list[dict[str, Any]]]:
-    """Yield pages of calls created in ``[start, end]``.
-
-    One Aircall query returns at most 10,000 calls, so a window that holds more
-    is split in two until every half fits.
-    """
+def calls_in_window(client: VendorClient, start: int, end: int) -> Iterator[list[Any]]:
+    """Yield pages of calls created in ``[start, end]``, splitting windows over the cap."""
     params = {"from": start, "to": end, "order": "asc", "per_page": MAX_PER_PAGE, "page": 1}
-    body = client.get("calls", params=params).json()
+    _, body = client.get_json("calls", params=params)
     if body["meta"]["total"] > QUERY_CAP and end > start:
         middle = (start + end) // 2
         yield from calls_in_window(client, start, middle)
@@ -57,11 +88,11 @@ def calls_in_window(client: VendorClient, start: int, end: int) -> Iterator[list
         return
     while True:
         if body["calls"]:
-            yield [link_children(call) for call in body["calls"]]
+            yield body["calls"]
         link = body["meta"].get("next_page_link")
         if not link:
             return
-        body = client.get(link).json()
+        _, body = client.get_json(link)
 
 
 @dlt.source(name="aircall")
@@ -71,8 +102,9 @@ def aircall_source(
     api_token: str = dlt.secrets.value,
     start_date: int = 0,
     lookback_days: int = 31,
-) -> DltResource:
-    """Calls from an Aircall company, merged on ``id``.
+    transcripts: bool = True,
+) -> list[DltResource]:
+    """Calls and transcripts from an Aircall company.
 
     Args:
         base_url: ``https://api.aircall.io`` (the sandbox's URL in the demo).
@@ -80,17 +112,68 @@ def aircall_source(
         api_token: the API token of that key.
         start_date: Unix seconds; the earliest call creation time loaded on the first run.
         lookback_days: days re-read on every run, because tags, comments and
-            ``archived`` change after a call has ended and the API has no
-            ``updated_at`` filter.
+            ``archived`` change after a call has ended.
+        transcripts: also load transcripts of answered calls (an Aircall plan feature;
+            one request per new answered call, so the first load of a long history
+            takes a while under the 60-requests-a-minute limit).
     """
     client = VendorClient("aircall", f"{base_url.rstrip('/')}/v1", auth=(api_id, api_token))
+    quarantine = Quarantine()
 
-    @dlt.resource(name="calls", primary_key="id", write_disposition="merge", columns=CALL_COLUMNS)
+    @dlt.resource(
+        name="calls",
+        primary_key="id",
+        write_disposition="merge",
+        columns=CALL_COLUMNS,
+        nested_hints=CALL_NESTED,
+    )
     def calls(
         started_at: dlt.sources.incremental[int] = dlt.sources.incremental(
-            "started_at", initial_value=start_date, lag=lookback_days * DAY
+            "started_at",
+            initial_value=start_date,
+            lag=lookback_days * DAY,
+            on_cursor_value_missing="include",
         ),
-    ) -> Iterator[list[dict[str, Any]]]:
-        yield from calls_in_window(client, int(started_at.last_value), int(time.time()))
+    ) -> Iterator[Any]:
+        for page in calls_in_window(client, int(started_at.last_value), int(time.time())):
+            good, quarantined = split_page(page, CALLS, quarantine, link_children)
+            if good:
+                yield good
+            if quarantined is not None:
+                yield quarantined
 
-    return calls
+    @dlt.transformer(
+        data_from=calls,
+        name="transcripts",
+        primary_key="id",
+        write_disposition="merge",
+        columns={"call_id": {"data_type": "bigint"}},
+    )
+    def call_transcripts(page: list[dict[str, Any]]) -> Iterator[Any]:
+        # Transcripts do not change once made: fetch each answered call's once.
+        state = dlt.current.resource_state()
+        done_through = state.get("transcribed_through", 0)
+        settled_before = time.time() - 3600
+        found = []
+        for call in page:
+            if "quarantine_key" in call or not call.get("answered_at"):
+                continue
+            if call["started_at"] <= done_through or (call.get("ended_at") or 0) > settled_before:
+                continue
+            _, body = client.get_json(f"calls/{call['id']}/transcription", missing_ok=True)
+            if body is not None:
+                found.append(body["transcription"])
+        settled = [
+            c["started_at"]
+            for c in page
+            if "quarantine_key" not in c and (c.get("ended_at") or 0) <= settled_before
+        ]
+        if settled:
+            state["transcribed_through"] = max(done_through, max(settled))
+        good, quarantined = split_page(found, TRANSCRIPTS, quarantine)
+        if good:
+            yield good
+        if quarantined is not None:
+            yield quarantined
+
+    return [calls, call_transcripts] if transcripts else [calls]

@@ -9,8 +9,8 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
+from ingestion.contracts import Contract, Quarantine, parse_timestamp, split_page
 from ingestion.http import VendorClient
-from ingestion.shopify import parse_timestamp
 
 MAX_PER_PAGE = 100
 REVIEW_COLUMNS = {
@@ -19,11 +19,28 @@ REVIEW_COLUMNS = {
     "body": {"data_type": "text"},
     "rating": {"data_type": "bigint"},
     "product_external_id": {"data_type": "bigint"},
+    "product_title": {"data_type": "text"},
     "reviewer__external_id": {"data_type": "bigint"},
     "reviewer__email": {"data_type": "text"},
+    "reviewer__tags": {"data_type": "json"},
     "created_at": {"data_type": "timestamp"},
     "updated_at": {"data_type": "timestamp"},
 }
+REVIEWS = Contract(
+    "judgeme",
+    "reviews",
+    required={
+        "id": "integer",
+        "rating": "rating",
+        "updated_at": "timestamp",
+    },
+    optional={"created_at": "timestamp", "product_external_id": "integer"},
+)
+
+
+def prepare(review: dict[str, Any]) -> dict[str, Any]:
+    review["updated_at"] = parse_timestamp(review["updated_at"])
+    return review
 
 
 @dlt.source(name="judgeme")
@@ -43,7 +60,7 @@ def judgeme_source(
     """
     client = VendorClient("judgeme", f"{base_url.rstrip('/')}/api/v1")
     auth = {"api_token": api_token, "shop_domain": shop_domain}
-
+    quarantine = Quarantine()
     first_updated_at = parse_timestamp(start_date)
 
     @dlt.resource(
@@ -51,19 +68,21 @@ def judgeme_source(
     )
     def reviews(
         updated_at: dlt.sources.incremental[datetime] = dlt.sources.incremental(
-            "updated_at", initial_value=first_updated_at
+            "updated_at", initial_value=first_updated_at, on_cursor_value_missing="include"
         ),
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[Any]:
         # Judge.me has no updated_at filter and no next link: read every page
-        # until a short one; the cursor keeps unchanged reviews out of the load.
+        # until an empty or short one; the cursor keeps unchanged reviews out.
         page_number = 1
         while True:
             params = {**auth, "page": page_number, "per_page": MAX_PER_PAGE}
-            page = client.get("reviews", params=params).json()["reviews"]
-            for review in page:
-                review["updated_at"] = parse_timestamp(review["updated_at"])
-            if page:
-                yield page
+            _, body = client.get_json("reviews", params=params)
+            page = body["reviews"]
+            good, quarantined = split_page(page, REVIEWS, quarantine, prepare)
+            if good:
+                yield good
+            if quarantined is not None:
+                yield quarantined
             if len(page) < MAX_PER_PAGE:
                 return
             page_number += 1

@@ -1,4 +1,10 @@
-"""Shopify Admin REST API: orders (with line items and refunds), incrementally by ``updated_at``."""
+"""Shopify Admin REST API: orders (with line items and refunds), customers and products.
+
+Every resource is merged on ``id`` and read incrementally by ``updated_at``
+(edits, fulfilments, cancellations and refunds all move it), sent to Shopify
+as ``updated_at_min`` in UTC. Pages follow the ``Link`` header, sending only
+``page_info`` and ``limit`` after the first page, as Shopify requires.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,115 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from ingestion.http import VendorClient
+from ingestion.contracts import Contract, Quarantine, parse_timestamp, split_page
+from ingestion.http import VendorClient, shopify_pause
+
+PAGE_LIMIT = 250
 
 
-def parse_timestamp(value: str) -> datetime:
-    """Shopify timestamps carry the shop's offset; the cursor compares them as instants."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def money() -> dict[str, Any]:
+    """A money column: a decimal string in the payload, ``decimal(18,2)`` in the warehouse."""
+    return {"data_type": "decimal", "precision": 18, "scale": 2}
+
+
+def timestamp() -> dict[str, Any]:
+    return {"data_type": "timestamp"}
+
+
+ORDER_COLUMNS = {
+    "id": {"data_type": "bigint", "nullable": False},
+    "created_at": timestamp(),
+    "updated_at": timestamp(),
+    "processed_at": timestamp(),
+    "cancelled_at": timestamp(),
+    "closed_at": timestamp(),
+    "currency": {"data_type": "text"},
+    "email": {"data_type": "text"},
+    "financial_status": {"data_type": "text"},
+    "note": {"data_type": "text"},
+    "test": {"data_type": "bool"},
+    "customer__id": {"data_type": "bigint"},
+    "subtotal_price": money(),
+    "total_discounts": money(),
+    "total_tax": money(),
+    "total_price": money(),
+}
+CUSTOMER_COLUMNS = {
+    "id": {"data_type": "bigint", "nullable": False},
+    "email": {"data_type": "text"},
+    "phone": {"data_type": "text"},
+    "first_name": {"data_type": "text"},
+    "last_name": {"data_type": "text"},
+    "created_at": timestamp(),
+    "updated_at": timestamp(),
+    "orders_count": {"data_type": "bigint"},
+    "total_spent": money(),
+    "tags": {"data_type": "text"},
+}
+PRODUCT_COLUMNS = {
+    "id": {"data_type": "bigint", "nullable": False},
+    "title": {"data_type": "text"},
+    "body_html": {"data_type": "text"},
+    "product_type": {"data_type": "text"},
+    "handle": {"data_type": "text"},
+    "created_at": timestamp(),
+    "updated_at": timestamp(),
+}
+# Child tables' money and keys, so they type the same whichever page created them.
+NESTED_HINTS = {
+    ("orders", "line_items"): {
+        "columns": {
+            "price": money(),
+            "product_id": {"data_type": "bigint"},
+            "variant_id": {"data_type": "bigint"},
+            "order_id": {"data_type": "bigint"},
+            "quantity": {"data_type": "bigint"},
+        },
+    },
+    ("orders", "refunds"): {
+        "columns": {"created_at": timestamp(), "order_id": {"data_type": "bigint"}}
+    },
+    ("orders", "refunds", "refund_line_items"): {
+        "columns": {
+            "subtotal": money(),
+            "total_tax": money(),
+            "line_item_id": {"data_type": "bigint"},
+            "refund_id": {"data_type": "bigint"},
+            "order_id": {"data_type": "bigint"},
+            "quantity": {"data_type": "bigint"},
+        },
+    },
+    ("orders", "discount_codes"): {"columns": {"amount": money()}},
+    ("orders", "shipping_lines"): {"columns": {"price": money()}},
+    ("products", "variants"): {
+        "columns": {"price": money(), "product_id": {"data_type": "bigint"}}
+    },
+}
+CONTRACTS = {
+    "orders": Contract(
+        "shopify",
+        "orders",
+        required={
+            "id": "integer",
+            "created_at": "timestamp",
+            "updated_at": "timestamp",
+            "total_price": "money",
+        },
+        optional={"subtotal_price": "money", "total_tax": "money", "total_discounts": "money"},
+    ),
+    "customers": Contract(
+        "shopify",
+        "customers",
+        required={"id": "integer", "updated_at": "timestamp"},
+        optional={"created_at": "timestamp"},
+    ),
+    "products": Contract(
+        "shopify",
+        "products",
+        required={"id": "integer", "updated_at": "timestamp"},
+        optional={"created_at": "timestamp"},
+    ),
+}
 
 
 def to_utc_param(moment: datetime) -> str:
@@ -31,57 +140,33 @@ def next_link(link_header: str | None) -> str | None:
     return None
 
 
-def money() -> dict[str, Any]:
-    """A money column: a decimal string in the payload, ``decimal(18,2)`` in the warehouse."""
-    return {"data_type": "decimal", "precision": 18, "scale": 2}
-
-
-ORDER_COLUMNS = {
-    "id": {"data_type": "bigint", "nullable": False},
-    "created_at": {"data_type": "timestamp"},
-    "updated_at": {"data_type": "timestamp"},
-    "processed_at": {"data_type": "timestamp"},
-    "cancelled_at": {"data_type": "timestamp"},
-    "closed_at": {"data_type": "timestamp"},
-    "currency": {"data_type": "text"},
-    "email": {"data_type": "text"},
-    "financial_status": {"data_type": "text"},
-    "test": {"data_type": "bool"},
-    "customer__id": {"data_type": "bigint"},
-    "subtotal_price": money(),
-    "total_discounts": money(),
-    "total_tax": money(),
-    "total_price": money(),
-}
-
-
 def link_children(order: dict[str, Any]) -> dict[str, Any]:
-    """Give nested rows their parents' ids, so staging can read each child table on its own."""
+    """Give nested rows their parents' ids, so staging reads each child table on its own."""
     for line in order.get("line_items") or []:
         line["order_id"] = order["id"]
     for refund in order.get("refunds") or []:
         for refund_line in refund.get("refund_line_items") or []:
-            refund_line["refund_id"] = refund["id"]
+            refund_line["refund_id"] = refund.get("id")
             refund_line["order_id"] = order["id"]
     return order
 
 
-def paginate(
-    client: VendorClient, resource: str, params: dict[str, Any]
-) -> Iterator[list[dict[str, Any]]]:
-    """Yield each page of ``resource``; after the first page only the cursor link is followed,
-    because Shopify rejects filters sent alongside ``page_info``."""
-    response = client.get(f"{resource}.json", params=params)
+def prepare(record: dict[str, Any]) -> dict[str, Any]:
+    """The cursor as an instant (offsets differ across DST), children linked to the parent."""
+    record["updated_at"] = parse_timestamp(record["updated_at"])
+    return link_children(record) if "line_items" in record else record
+
+
+def paginate(client: VendorClient, resource: str, params: dict[str, Any]) -> Iterator[list[Any]]:
+    """Yield each page of ``resource`` as Shopify returns it."""
+    response, body = client.get_json(f"{resource}.json", params=params)
     while True:
-        page = response.json()[resource]
-        for record in page:
-            record["updated_at"] = parse_timestamp(record["updated_at"])
-        if page:
-            yield page
+        if body[resource]:
+            yield body[resource]
         link = next_link(response.headers.get("Link"))
         if link is None:
             return
-        response = client.get(link)
+        response, body = client.get_json(link)
 
 
 @dlt.source(name="shopify")
@@ -90,38 +175,63 @@ def shopify_source(
     access_token: str = dlt.secrets.value,
     api_version: str = "2025-01",
     start_date: str = "2000-01-01T00:00:00Z",
-    page_size: int = 250,
-) -> DltResource:
-    """Orders from a Shopify store, merged on ``id``.
+) -> list[DltResource]:
+    """Orders, customers and products from a Shopify store.
 
     Args:
         shop_url: ``https://<shop>.myshopify.com`` (the sandbox's URL in the demo).
-        access_token: an Admin API access token (``shpat_...``) with ``read_orders``
-            and, for history older than 60 days, ``read_all_orders``.
+        access_token: an Admin API access token (``shpat_...``) with ``read_orders``,
+            ``read_customers``, ``read_products`` and, for history older than 60
+            days, ``read_all_orders``.
         api_version: the Admin API version, e.g. ``2025-01``.
         start_date: the earliest ``updated_at`` loaded on the first run.
-        page_size: records per request, at most 250.
     """
     client = VendorClient(
         "shopify",
         f"{shop_url.rstrip('/')}/admin/api/{api_version}",
         headers={"X-Shopify-Access-Token": access_token},
+        pace=shopify_pause,
     )
-
+    quarantine = Quarantine()
     first_updated_at = parse_timestamp(start_date)
 
-    @dlt.resource(name="orders", primary_key="id", write_disposition="merge", columns=ORDER_COLUMNS)
-    def orders(
-        updated_at: dlt.sources.incremental[datetime] = dlt.sources.incremental(
-            "updated_at", initial_value=first_updated_at
-        ),
-    ) -> Iterator[list[dict[str, Any]]]:
-        params = {
-            "status": "any",
-            "limit": page_size,
-            "updated_at_min": to_utc_param(updated_at.last_value),
-        }
-        for page in paginate(client, "orders", params):
-            yield [link_children(order) for order in page]
+    def make(resource: str, columns: dict[str, Any]) -> DltResource:
+        contract = CONTRACTS[resource]
 
-    return orders
+        def pages(
+            updated_at: dlt.sources.incremental[datetime] = dlt.sources.incremental(
+                "updated_at", initial_value=first_updated_at, on_cursor_value_missing="include"
+            ),
+        ) -> Iterator[Any]:
+            params: dict[str, Any] = {
+                "limit": PAGE_LIMIT,
+                "updated_at_min": to_utc_param(updated_at.last_value),
+            }
+            if resource == "orders":
+                params["status"] = "any"
+            for page in paginate(client, resource, params):
+                good, quarantined = split_page(page, contract, quarantine, prepare)
+                if good:
+                    yield good
+                if quarantined is not None:
+                    yield quarantined
+
+        nested = {
+            path[1:]: dlt.mark.make_nested_hints(**hints)
+            for path, hints in NESTED_HINTS.items()
+            if path[0] == resource
+        }
+        return dlt.resource(
+            pages,
+            name=resource,
+            primary_key="id",
+            write_disposition="merge",
+            columns=columns,
+            nested_hints=nested or None,
+        )
+
+    return [
+        make("orders", ORDER_COLUMNS),
+        make("customers", CUSTOMER_COLUMNS),
+        make("products", PRODUCT_COLUMNS),
+    ]
