@@ -18,6 +18,7 @@ from typing import Any
 
 import dlt
 import orjson
+from dlt.common.schema.utils import new_table
 
 QUARANTINE_TABLE = "quarantine"
 
@@ -178,3 +179,15 @@ def split_page(
         return good, None
     rows = quarantine.rows(contract, rejected)
     return good, dlt.mark.with_hints(rows, QUARANTINE_HINTS, create_table_variant=True)
+
+
+def declare_columns(table: str, columns: dict[str, dict[str, Any]]) -> None:
+    """Type a source's root table in its schema rather than on its resource.
+
+    Hints on the resource would be inherited by the quarantine table, which
+    holds raw records of any shape; the schema types only the table itself.
+    """
+    schema = dlt.current.source_schema()
+    schema.update_table(
+        new_table(table, columns=[{"name": name, **hints} for name, hints in columns.items()])
+    )

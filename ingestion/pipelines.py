@@ -25,10 +25,57 @@ def make_pipeline(source_name: str, progress: str | None = None) -> dlt.Pipeline
     )
 
 
+def finish_pending(pipeline: dlt.Pipeline) -> None:
+    """Load what an interrupted run left extracted or normalized, before extracting anew.
+
+    dlt would otherwise load only the leftover package on the next run and ignore
+    the new data; finishing it first keeps every run complete.
+    """
+    if pipeline.has_pending_data:
+        pipeline.normalize()
+        pipeline.load()
+
+
+def quarantined_in(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
+    """How many records the given loads set aside in the source's quarantine table."""
+    if not load_ids:
+        return 0
+    with pipeline.sql_client() as client:
+        if not client.has_dataset() or not any(
+            table == "quarantine" for table in pipeline.default_schema.tables
+        ):
+            return 0
+        table = client.make_qualified_table_name("quarantine")
+        placeholders = ", ".join(["%s"] * len(load_ids))
+        rows = client.execute_sql(
+            f"select count(*) from {table} where _dlt_load_id in ({placeholders})", *load_ids
+        )
+    return int(rows[0][0])
+
+
+def load(pipeline: dlt.Pipeline, source: dlt.sources.DltSource) -> dlt.common.pipeline.LoadInfo:
+    """Run ``source`` through ``pipeline`` after finishing anything a crash left behind."""
+    settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+    finish_pending(pipeline)
+    return pipeline.run(source)
+
+
 def run_source(source_name: str, source: dlt.sources.DltSource) -> dlt.common.pipeline.LoadInfo:
     """Load one source on its own, printing progress; used by ``python -m ingestion.<source>``."""
-    settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
     pipeline = make_pipeline(source_name, progress="log")
-    info = pipeline.run(source)
+    info = load(pipeline, source)
     print(info)
+    counts = pipeline.last_trace.last_normalize_info.row_counts
+    rows = ", ".join(
+        f"{table} {count:,}"
+        for table, count in sorted(counts.items())
+        if not table.startswith("_dlt")
+    )
+    print(f"{source_name}: loaded {rows or 'nothing new'}")
+    set_aside = quarantined_in(pipeline, list(info.loads_ids))
+    if set_aside:
+        print(
+            f"{source_name}: {set_aside} record(s) set aside in {RAW_DATASETS[source_name]}"
+            ".quarantine (see the reason column)"
+        )
     return info

@@ -15,7 +15,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from ingestion.contracts import Contract, Quarantine, one_of, split_page
+from ingestion.contracts import Contract, Quarantine, declare_columns, one_of, split_page
 from ingestion.http import VendorClient
 
 QUERY_CAP = 10_000
@@ -119,12 +119,16 @@ def aircall_source(
     """
     client = VendorClient("aircall", f"{base_url.rstrip('/')}/v1", auth=(api_id, api_token))
     quarantine = Quarantine()
+    declare_columns("calls", CALL_COLUMNS)
+    declare_columns(
+        "transcripts",
+        {"id": {"data_type": "bigint", "nullable": False}, "call_id": {"data_type": "bigint"}},
+    )
 
     @dlt.resource(
         name="calls",
         primary_key="id",
         write_disposition="merge",
-        columns=CALL_COLUMNS,
         nested_hints=CALL_NESTED,
     )
     def calls(
@@ -147,7 +151,6 @@ def aircall_source(
         name="transcripts",
         primary_key="id",
         write_disposition="merge",
-        columns={"call_id": {"data_type": "bigint"}},
     )
     def call_transcripts(page: list[dict[str, Any]]) -> Iterator[Any]:
         # Transcripts do not change once made: fetch each answered call's once.

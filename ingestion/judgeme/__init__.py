@@ -9,7 +9,13 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from ingestion.contracts import Contract, Quarantine, parse_timestamp, split_page
+from ingestion.contracts import (
+    Contract,
+    Quarantine,
+    declare_columns,
+    parse_timestamp,
+    split_page,
+)
 from ingestion.http import VendorClient
 
 MAX_PER_PAGE = 100
@@ -62,10 +68,9 @@ def judgeme_source(
     auth = {"api_token": api_token, "shop_domain": shop_domain}
     quarantine = Quarantine()
     first_updated_at = parse_timestamp(start_date)
+    declare_columns("reviews", REVIEW_COLUMNS)
 
-    @dlt.resource(
-        name="reviews", primary_key="id", write_disposition="merge", columns=REVIEW_COLUMNS
-    )
+    @dlt.resource(name="reviews", primary_key="id", write_disposition="merge")
     def reviews(
         updated_at: dlt.sources.incremental[datetime] = dlt.sources.incremental(
             "updated_at", initial_value=first_updated_at, on_cursor_value_missing="include"

@@ -15,7 +15,13 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from ingestion.contracts import Contract, Quarantine, parse_timestamp, split_page
+from ingestion.contracts import (
+    Contract,
+    Quarantine,
+    declare_columns,
+    parse_timestamp,
+    split_page,
+)
 from ingestion.http import VendorClient, shopify_pause
 
 PAGE_LIMIT = 250
@@ -197,6 +203,7 @@ def shopify_source(
 
     def make(resource: str, columns: dict[str, Any]) -> DltResource:
         contract = CONTRACTS[resource]
+        declare_columns(resource, columns)
 
         def pages(
             updated_at: dlt.sources.incremental[datetime] = dlt.sources.incremental(
@@ -226,7 +233,6 @@ def shopify_source(
             name=resource,
             primary_key="id",
             write_disposition="merge",
-            columns=columns,
             nested_hints=nested or None,
         )
 
