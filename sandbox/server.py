@@ -530,6 +530,8 @@ class _Handler(BaseHTTPRequestHandler):
                 response = app.handle(method, url.path, params, headers, body)
         except ApiError as error:
             response = error.response
+        except Exception as error:  # a twin bug answers 500 rather than hanging up
+            response = Response(500, {"errors": f"sandbox error: {type(error).__name__}: {error}"})
         app.requests[f"{vendor or 'sandbox'} {response.status}"] += 1
         app.log.append((method, self.path, response.status))
         if isinstance(response.body, str):

@@ -62,7 +62,8 @@ class Store:
         return int(self.columns["offset"].size)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
+        empty = np.empty(0, dtype=np.int64 if name == "id" else np.float64)
+        return self.columns.get(name, empty)
 
     def record(self, position: int) -> dict[str, Any]:
         start = int(self.columns["offset"][position])
@@ -70,7 +71,7 @@ class Store:
         return orjson.loads(self._map[start:end])
 
     def position_of(self, record_id: int) -> int | None:
-        ids = self.columns["id"]
+        ids = self["id"]
         position = int(np.searchsorted(ids, record_id))
         return position if position < ids.size and ids[position] == record_id else None
 

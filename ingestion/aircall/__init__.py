@@ -103,6 +103,8 @@ def aircall_source(
     start_date: int = 0,
     lookback_days: int = 31,
     transcripts: bool = True,
+    max_attempts: int = 8,
+    backoff_seconds: float = 0.5,
 ) -> list[DltResource]:
     """Calls and transcripts from an Aircall company.
 
@@ -110,6 +112,8 @@ def aircall_source(
         base_url: ``https://api.aircall.io`` (the sandbox's URL in the demo).
         api_id: the API ID of an Aircall API key.
         api_token: the API token of that key.
+        max_attempts: requests per page before a run gives up on a failing API.
+        backoff_seconds: the first wait between retries; each next wait doubles (at most 30s).
         start_date: Unix seconds; the earliest call creation time loaded on the first run.
         lookback_days: days re-read on every run, because tags, comments and
             ``archived`` change after a call has ended.
@@ -117,7 +121,13 @@ def aircall_source(
             one request per new answered call, so the first load of a long history
             takes a while under the 60-requests-a-minute limit).
     """
-    client = VendorClient("aircall", f"{base_url.rstrip('/')}/v1", auth=(api_id, api_token))
+    client = VendorClient(
+        "aircall",
+        f"{base_url.rstrip('/')}/v1",
+        auth=(api_id, api_token),
+        max_attempts=max_attempts,
+        backoff_seconds=backoff_seconds,
+    )
     quarantine = Quarantine()
     declare_columns("calls", CALL_COLUMNS)
     declare_columns(

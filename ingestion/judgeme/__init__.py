@@ -55,6 +55,8 @@ def judgeme_source(
     shop_domain: str = dlt.config.value,
     api_token: str = dlt.secrets.value,
     start_date: str = "2000-01-01T00:00:00Z",
+    max_attempts: int = 8,
+    backoff_seconds: float = 0.5,
 ) -> DltResource:
     """Reviews from a Judge.me shop.
 
@@ -62,9 +64,16 @@ def judgeme_source(
         base_url: ``https://judge.me`` (the sandbox's URL in the demo).
         shop_domain: the shop's ``<shop>.myshopify.com`` domain.
         api_token: a Judge.me private API token.
+        max_attempts: requests per page before a run gives up on a failing API.
+        backoff_seconds: the first wait between retries; each next wait doubles (at most 30s).
         start_date: the earliest ``updated_at`` loaded on the first run.
     """
-    client = VendorClient("judgeme", f"{base_url.rstrip('/')}/api/v1")
+    client = VendorClient(
+        "judgeme",
+        f"{base_url.rstrip('/')}/api/v1",
+        max_attempts=max_attempts,
+        backoff_seconds=backoff_seconds,
+    )
     auth = {"api_token": api_token, "shop_domain": shop_domain}
     quarantine = Quarantine()
     first_updated_at = parse_timestamp(start_date)

@@ -181,6 +181,8 @@ def shopify_source(
     access_token: str = dlt.secrets.value,
     api_version: str = "2025-01",
     start_date: str = "2000-01-01T00:00:00Z",
+    max_attempts: int = 8,
+    backoff_seconds: float = 0.5,
 ) -> list[DltResource]:
     """Orders, customers and products from a Shopify store.
 
@@ -190,6 +192,8 @@ def shopify_source(
             ``read_customers``, ``read_products`` and, for history older than 60
             days, ``read_all_orders``.
         api_version: the Admin API version, e.g. ``2025-01``.
+        max_attempts: requests per page before a run gives up on a failing API.
+        backoff_seconds: the first wait between retries; each next wait doubles (at most 30s).
         start_date: the earliest ``updated_at`` loaded on the first run.
     """
     client = VendorClient(
@@ -197,6 +201,8 @@ def shopify_source(
         f"{shop_url.rstrip('/')}/admin/api/{api_version}",
         headers={"X-Shopify-Access-Token": access_token},
         pace=shopify_pause,
+        max_attempts=max_attempts,
+        backoff_seconds=backoff_seconds,
     )
     quarantine = Quarantine()
     first_updated_at = parse_timestamp(start_date)

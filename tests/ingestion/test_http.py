@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ingestion.http import SourceError, VendorClient, retry_after_seconds
+from ingestion.http import SourceError, VendorClient, retry_after_seconds, shopify_pause
 from ingestion.shopify import next_link
 
 
@@ -76,7 +76,8 @@ def test_waits_out_a_429_with_float_retry_after(scripted) -> None:
     assert response.json() == {"ok": True}
     assert server.requests == 3
     # 0.2s as the 429 asked, then the second backoff step (0.01 * 2) for the 503.
-    assert client.seconds_waited == pytest.approx(0.22)
+    assert client.stats.seconds_waited == pytest.approx(0.22)
+    assert client.stats.retries == 2
 
 
 def test_a_401_fails_at_once_naming_the_vendor(scripted) -> None:
@@ -93,3 +94,53 @@ def test_gives_up_after_max_attempts(scripted) -> None:
     with pytest.raises(SourceError, match="judgeme"):
         client.get("reviews")
     assert server.requests == 3
+
+
+class Headers:
+    def __init__(self, headers: dict[str, str]) -> None:
+        self.headers = headers
+
+
+@pytest.mark.parametrize(
+    ("limit", "pause"),
+    [
+        ("1/40", 0.0),
+        ("31/40", 0.0),
+        ("32/40", 6.0),
+        ("40/40", 10.0),
+        ("400/400", 10.0),
+        (None, 0.0),
+    ],
+)
+def test_shopify_pacing_drains_the_bucket_to_half(limit: str | None, pause: float) -> None:
+    assert shopify_pause(Headers({"X-Shopify-Shop-Api-Call-Limit": limit} if limit else {})) == (
+        pytest.approx(pause)
+    )
+
+
+def test_a_404_is_none_when_missing_is_expected(scripted) -> None:
+    server = scripted([(404, {})])
+    client = VendorClient("aircall", server.url)
+    response, body = client.get_json("calls/1/transcription", missing_ok=True)
+    assert response.status_code == 404 and body is None
+
+
+def test_twin_faults_are_retried_until_the_page_arrives(sandbox) -> None:
+    from sandbox.limits import FaultPlan
+    from sandbox.server import Credentials, SandboxServer
+
+    waits: list[float] = []
+    with SandboxServer(sandbox.data_dir, rate_limits="off") as twin:
+        client = VendorClient(
+            "shopify",
+            f"{twin.url}/admin/api/2025-01",
+            headers={"X-Shopify-Access-Token": Credentials().shopify_access_token},
+            sleep=waits.append,
+            max_attempts=30,
+        )
+        twin.app.set_faults(FaultPlan(error_rate=0.3, drop_rate=0.3, malformed_rate=0.3, seed=2))
+        bodies = [
+            client.get_json("orders.json", {"status": "any", "limit": 5})[1] for _ in range(10)
+        ]
+    assert all(len(body["orders"]) == 5 for body in bodies)
+    assert client.stats.retries == len(waits) > 5
