@@ -32,6 +32,13 @@ def test_every_step_and_check_succeeds(pipeline_run: PipelineRun) -> None:
     assert len(evaluations) > 30
     failed = [e.check_name for e in evaluations if not e.passed]
     assert failed == []
+    loaded = {
+        event.asset_key.to_user_string(): event.metadata
+        for event in pipeline_run.result.get_asset_materialization_events()
+        for event in [event.materialization]
+    }
+    for raw in ("raw_shopify/orders", "raw_aircall/calls", "raw_judgeme/reviews"):
+        assert loaded[raw]["quarantined"].value == 0
 
 
 def test_raw_tables_hold_every_source_record(pipeline_run: PipelineRun, sandbox: Sandbox) -> None:

@@ -1,5 +1,10 @@
 """The sources against the twins: vendor fixtures, incremental days, reruns, bad records, faults."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -313,3 +318,37 @@ def test_an_api_that_keeps_failing_stops_the_run_clearly_and_loses_nothing(
     twin.app.set_faults(FaultPlan())
     load_all(twin.url, ("shopify",))
     assert loaded_orders(warehouse) == expected_orders(sandbox, twin.app.now())
+
+
+# crash safety ---------------------------------------------------------------------------------
+# Killed while still fetching pages, and after the last page (normalizing or loading).
+@pytest.mark.parametrize("requests_before_kill", [2, 4])
+def test_a_load_killed_midway_completes_exactly_on_the_next_run(
+    twin: SandboxServer, sandbox: Sandbox, warehouse: Path, requests_before_kill: int
+) -> None:
+    environment = {
+        **os.environ,
+        "EARSHOT_WAREHOUSE": str(warehouse),
+        "SOURCES__SHOPIFY__SHOP_URL": twin.url,
+    }
+    command = [sys.executable, "-m", "ingestion.shopify"]
+    twin.app.set_faults(FaultPlan(slow_rate=1.0, slow_seconds=0.3))
+    victim = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    served = lambda: sum(n for key, n in twin.app.requests.items() if key.startswith("shopify"))  # noqa: E731
+    while served() < requests_before_kill and victim.poll() is None:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    assert victim.wait() == -signal.SIGKILL, "the load was still running when it was killed"
+
+    twin.app.set_faults(FaultPlan())
+    rerun = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert loaded_orders(warehouse) == expected_orders(sandbox, twin.app.now())
+    assert query(warehouse, "select count(*) - count(distinct id) from raw_shopify.customers") == [
+        (0,)
+    ]
+    assert query(warehouse, "select count(*) from raw_shopify.customers") == [
+        (len(sandbox.records("shopify/customers.jsonl")),)
+    ]

@@ -10,7 +10,7 @@ from dlt.extract.source import DltSource
 
 from ingestion.aircall import aircall_source
 from ingestion.judgeme import judgeme_source
-from ingestion.pipelines import RAW_DATASETS, make_pipeline
+from ingestion.pipelines import RAW_DATASETS, finish_pending, make_pipeline, quarantined_in
 from ingestion.shopify import shopify_source
 from orchestration.defs.pools import WAREHOUSE_POOL
 
@@ -30,16 +30,27 @@ class RawTableTranslator(DagsterDltTranslator):
 
 def source_assets(name: str, make_source: Callable[[], DltSource]) -> dg.AssetsDefinition:
     """The assets that load one source; the source is built afresh for every run."""
+    pipeline = make_pipeline(name)
 
     @dlt_assets(
         dlt_source=make_source(),
-        dlt_pipeline=make_pipeline(name),
+        dlt_pipeline=pipeline,
         name=f"load_{name}",
         dagster_dlt_translator=RawTableTranslator(),
         pool=WAREHOUSE_POOL,
     )
     def _assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
-        yield from dlt.run(context=context, dlt_source=make_source())
+        # A run killed midway leaves packages behind; load them before extracting anew.
+        finish_pending(pipeline)
+        results = list(dlt.run(context=context, dlt_source=make_source()))
+        load_ids = list(pipeline.last_trace.last_load_info.loads_ids)
+        set_aside = quarantined_in(pipeline, load_ids)
+        if set_aside:
+            context.log.warning(
+                "%s: %d record(s) set aside in %s.quarantine", name, set_aside, RAW_DATASETS[name]
+            )
+        for result in results:
+            yield result._replace(metadata={**(result.metadata or {}), "quarantined": set_aside})
 
     return _assets
 
