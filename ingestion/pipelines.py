@@ -13,11 +13,17 @@ RAW_DATASETS = {
 }
 
 
-def make_pipeline(source_name: str, progress: str | None = None) -> dlt.Pipeline:
-    """The dlt pipeline that loads ``source_name`` into its ``raw_<source>`` schema."""
+def make_pipeline(
+    source_name: str, progress: str | None = None, pipeline_suffix: str = ""
+) -> dlt.Pipeline:
+    """The dlt pipeline that loads ``source_name`` into its ``raw_<source>`` schema.
+
+    ``pipeline_suffix`` names a second pipeline into the same schema (the CSV
+    exports load beside the API, with their own state).
+    """
     settings.configure_process()
     return dlt.pipeline(
-        pipeline_name=f"earshot_{source_name}",
+        pipeline_name=f"earshot_{source_name}{pipeline_suffix}",
         destination=dlt.destinations.duckdb(str(settings.warehouse_path())),
         dataset_name=RAW_DATASETS[source_name],
         pipelines_dir=str(settings.dlt_pipelines_dir()),
