@@ -46,6 +46,13 @@ def published_path() -> Path:
     return _resolve(os.environ.get("EARSHOT_PUBLISHED", default))
 
 
+def destination_name() -> str:
+    """Where dlt loads: ``duckdb`` (the warehouse file) unless ``EARSHOT_DESTINATION`` says
+    otherwise (``postgres``, ``motherduck``, ``snowflake``, ``bigquery``, ...), with that
+    destination's credentials in dlt's secrets (``DESTINATION__<NAME>__CREDENTIALS``)."""
+    return os.environ.get("EARSHOT_DESTINATION", "duckdb")
+
+
 def dlt_pipelines_dir() -> Path:
     """Where dlt keeps pipeline state and load packages, next to the warehouse it fills."""
     return warehouse_path().parent / ".dlt_pipelines"

@@ -13,6 +13,14 @@ RAW_DATASETS = {
 }
 
 
+def destination() -> dlt.common.destination.TDestinationReferenceArg:
+    """The DuckDB warehouse file, or any dlt destination named in ``EARSHOT_DESTINATION``."""
+    name = settings.destination_name()
+    if name == "duckdb":
+        return dlt.destinations.duckdb(str(settings.warehouse_path()))
+    return name
+
+
 def make_pipeline(
     source_name: str, progress: str | None = None, pipeline_suffix: str = ""
 ) -> dlt.Pipeline:
@@ -24,7 +32,7 @@ def make_pipeline(
     settings.configure_process()
     return dlt.pipeline(
         pipeline_name=f"earshot_{source_name}{pipeline_suffix}",
-        destination=dlt.destinations.duckdb(str(settings.warehouse_path())),
+        destination=destination(),
         dataset_name=RAW_DATASETS[source_name],
         pipelines_dir=str(settings.dlt_pipelines_dir()),
         progress=progress,

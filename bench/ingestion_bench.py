@@ -1,0 +1,190 @@
+"""Benchmark the dlt sources: a full load of a sandbox shop from the twins, against DuckDB alone.
+
+    python bench/ingestion_bench.py [--scale M] [--configs default tuned] [--sources shopify ...]
+
+For each dlt configuration, every source loads into a fresh warehouse in its own
+process (rate limits off on the twins): rows per second and the process's peak
+RSS. In the same run, the physical limit: DuckDB alone reading the same JSONL
+files with ``read_json`` and ``unnest`` into the same tables. The ratio is ours
+over DuckDB's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from sandbox.server import Credentials
+
+CONFIGS = {
+    # dlt's defaults: insert-values files, one normalize worker.
+    "default": {"NORMALIZE__WORKERS": "1", "NORMALIZE__LOADER_FILE_FORMAT": "insert_values"},
+    # parquet files, two normalize workers on two cores, larger files.
+    "tuned": {
+        "NORMALIZE__WORKERS": "2",
+        "NORMALIZE__LOADER_FILE_FORMAT": "parquet",
+        "DATA_WRITER__BUFFER_MAX_ITEMS": "20000",
+        "DATA_WRITER__FILE_MAX_ITEMS": "200000",
+    },
+}
+# DuckDB alone: the same records into the same tables, straight from the files.
+BASELINE = {
+    "shopify": [
+        "create table orders as select * exclude (line_items, refunds) "
+        "from read_json('{d}/shopify/orders.jsonl', maximum_object_size=100000000)",
+        "create table line_items as select unnest(line_items, recursive := true) "
+        "from read_json('{d}/shopify/orders.jsonl', maximum_object_size=100000000)",
+        "create table customers as select * from read_json('{d}/shopify/customers.jsonl')",
+        "create table products as select * from read_json('{d}/shopify/products.jsonl')",
+    ],
+    "aircall": [
+        "create table calls as select * exclude (tags, comments) "
+        "from read_json('{d}/aircall/calls.jsonl')",
+        "create table tags as select unnest(tags, recursive := true) "
+        "from read_json('{d}/aircall/calls.jsonl')",
+        "create table transcripts as select * from read_json('{d}/aircall/transcripts.jsonl')",
+    ],
+    "judgeme": [
+        "create table reviews as select * from read_json('{d}/judgeme/reviews.jsonl')",
+    ],
+}
+ROOTS = {"shopify": "orders", "aircall": "calls", "judgeme": "reviews"}
+
+
+def environment(url: str, warehouse: Path, config: dict[str, str]) -> dict[str, str]:
+    credentials = Credentials()
+    return {
+        **os.environ,
+        **config,
+        "EARSHOT_WAREHOUSE": str(warehouse),
+        "SOURCES__SHOPIFY__SHOP_URL": url,
+        "SOURCES__SHOPIFY__ACCESS_TOKEN": credentials.shopify_access_token,
+        "SOURCES__AIRCALL__BASE_URL": url,
+        "SOURCES__AIRCALL__API_ID": credentials.aircall_api_id,
+        "SOURCES__AIRCALL__API_TOKEN": credentials.aircall_api_token,
+        "SOURCES__JUDGEME__BASE_URL": url,
+        "SOURCES__JUDGEME__SHOP_DOMAIN": credentials.judgeme_shop_domain,
+        "SOURCES__JUDGEME__API_TOKEN": credentials.judgeme_api_token,
+        "RUNTIME__LOG_LEVEL": "ERROR",
+    }
+
+
+def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """(seconds, peak RSS in bytes) of one child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    errors = child.stderr.read().decode(errors="replace")
+    child.stderr.close()
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{errors[-3000:]}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def rows_in(warehouse: Path, dataset: str) -> tuple[int, int]:
+    """(root records, all rows) in a raw schema."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_name not like '\\_dlt%' escape '\\' and table_name <> 'quarantine'",
+            [dataset],
+        ).fetchall()
+        counts = {
+            t: connection.execute(f'select count(*) from {dataset}."{t}"').fetchone()[0]
+            for (t,) in tables
+        }
+    root = counts[ROOTS[dataset.removeprefix("raw_")]]
+    return root, sum(counts.values())
+
+
+def baseline(data: Path, source: str, workdir: Path) -> float:
+    script = "; ".join(sql.format(d=data) for sql in BASELINE[source])
+    database = workdir / f"baseline_{source}.duckdb"
+    database.unlink(missing_ok=True)
+    command = [
+        sys.executable,
+        "-c",
+        f"import duckdb; duckdb.connect({str(database)!r}).execute({script!r})",
+    ]
+    return run_child(command, dict(os.environ))[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--scale", default="M")
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--sources", nargs="+", default=list(ROOTS), choices=list(ROOTS))
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "earshot-bench")
+    args = parser.parse_args()
+    data = args.work / args.scale
+    if not (data / "shopify" / "orders.jsonl").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "generate",
+                "--out",
+                str(data),
+                "--scale",
+                args.scale,
+            ],
+            check=True,
+        )
+    port = 18766
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+            "--rate-limits",
+            "off",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    server.stdout.readline()
+    url = f"http://127.0.0.1:{port}"
+    print(f"{os.cpu_count()} cores, scale {args.scale}, twins at {url} with rate limits off\n")
+    try:
+        for source in args.sources:
+            duck = baseline(data, source, args.work)
+            for name in args.configs:
+                warehouse = args.work / f"ingest_{name}" / "earshot.duckdb"
+                shutil.rmtree(warehouse.parent, ignore_errors=True)
+                warehouse.parent.mkdir(parents=True)
+                seconds, peak = run_child(
+                    [sys.executable, "-m", f"ingestion.{source}"],
+                    environment(url, warehouse, CONFIGS[name]),
+                )
+                root, total = rows_in(warehouse, f"raw_{source}")
+                print(
+                    f"{source} [{name}]: {root:,} {ROOTS[source]} ({total:,} rows in all) in "
+                    f"{seconds:.1f}s = {total / seconds:,.0f} rows/s; peak RSS "
+                    f"{peak / 2**20:.0f} MiB; DuckDB alone {duck:.1f}s; "
+                    f"ours/DuckDB = {seconds / duck:.1f}x",
+                    flush=True,
+                )
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
