@@ -429,7 +429,7 @@ class SandboxApp:
                 raise ApiError(404, {"error": "Not found", "troubleshoot": "No such call"})
             if parts[1:] == ["transcription"]:
                 position = self.data.transcripts.position_of(call_id)
-                if position is None or not timeline.transcript_at({}, call.get("ended_at"), now):
+                if position is None or not timeline.transcript_at(call.get("ended_at"), now):
                     raise ApiError(
                         404,
                         {"error": "Not found", "troubleshoot": "No transcription for this call"},

@@ -125,7 +125,7 @@ def call_at(call: dict[str, Any], now: float) -> dict[str, Any] | None:
     return past
 
 
-def transcript_at(transcript: dict[str, Any], call_ended_at: float | None, now: float) -> bool:
+def transcript_at(call_ended_at: float | None, now: float) -> bool:
     """A transcription exists once its call has ended."""
     return call_ended_at is not None and call_ended_at <= now
 
