@@ -25,22 +25,13 @@ import duckdb
 from sandbox.server import Credentials
 
 CONFIGS = {
-    # dlt's defaults: insert-values files, one normalize worker.
-    "default": {"NORMALIZE__WORKERS": "1", "NORMALIZE__LOADER_FILE_FORMAT": "insert_values"},
-    # parquet files, two normalize workers on two cores, larger files.
+    # dlt's defaults for workers and file sizes (the sources write parquet load files).
+    "default": {},
+    # two normalize workers on two cores, larger buffers and files.
     "tuned": {
         "NORMALIZE__WORKERS": "2",
-        "NORMALIZE__LOADER_FILE_FORMAT": "parquet",
         "DATA_WRITER__BUFFER_MAX_ITEMS": "20000",
         "DATA_WRITER__FILE_MAX_ITEMS": "200000",
-    },
-    # the same, with DuckDB's memory capped for the merge into the raw tables.
-    "capped": {
-        "NORMALIZE__WORKERS": "2",
-        "NORMALIZE__LOADER_FILE_FORMAT": "parquet",
-        "DATA_WRITER__BUFFER_MAX_ITEMS": "20000",
-        "DATA_WRITER__FILE_MAX_ITEMS": "200000",
-        "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG": '{"memory_limit": "1GB", "threads": 2}',
     },
 }
 # DuckDB alone: the same records into the same tables, straight from the files.

@@ -6,6 +6,10 @@ import dlt
 
 from earshot import settings
 
+# Parquet load files: DuckDB copies them in a fraction of the time an INSERT of the
+# same rows takes (bench/ingestion_bench.py; docs/benchmarks.md).
+LOADER_FILE_FORMAT = "parquet"
+
 RAW_DATASETS = {
     "shopify": "raw_shopify",
     "aircall": "raw_aircall",
@@ -71,7 +75,7 @@ def load(pipeline: dlt.Pipeline, source: dlt.sources.DltSource) -> dlt.common.pi
     """Run ``source`` through ``pipeline`` after finishing anything a crash left behind."""
     settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
     finish_pending(pipeline)
-    return pipeline.run(source)
+    return pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
 
 
 def run_source(source_name: str, source: dlt.sources.DltSource) -> dlt.common.pipeline.LoadInfo:

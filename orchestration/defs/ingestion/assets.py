@@ -10,7 +10,13 @@ from dlt.extract.source import DltSource
 
 from ingestion.aircall import aircall_source
 from ingestion.judgeme import judgeme_source
-from ingestion.pipelines import RAW_DATASETS, finish_pending, make_pipeline, quarantined_in
+from ingestion.pipelines import (
+    LOADER_FILE_FORMAT,
+    RAW_DATASETS,
+    finish_pending,
+    make_pipeline,
+    quarantined_in,
+)
 from ingestion.shopify import shopify_source
 from orchestration.defs.pools import WAREHOUSE_POOL
 
@@ -42,7 +48,11 @@ def source_assets(name: str, make_source: Callable[[], DltSource]) -> dg.AssetsD
     def _assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
         # A run killed midway leaves packages behind; load them before extracting anew.
         finish_pending(pipeline)
-        results = list(dlt.run(context=context, dlt_source=make_source()))
+        results = list(
+            dlt.run(
+                context=context, dlt_source=make_source(), loader_file_format=LOADER_FILE_FORMAT
+            )
+        )
         load_ids = list(pipeline.last_trace.last_load_info.loads_ids)
         set_aside = quarantined_in(pipeline, load_ids)
         if set_aside:
