@@ -53,6 +53,13 @@ ORDER_COLUMNS = {
     "total_discounts": money(),
     "total_tax": money(),
     "total_price": money(),
+    # Lists the models do not read stay JSON on the order instead of becoming child
+    # tables: each child row costs normalizing time on every load.
+    "tax_lines": {"data_type": "json"},
+    "fulfillments": {"data_type": "json"},
+    "note_attributes": {"data_type": "json"},
+    "discount_applications": {"data_type": "json"},
+    "payment_gateway_names": {"data_type": "json"},
 }
 CUSTOMER_COLUMNS = {
     "id": {"data_type": "bigint", "nullable": False},
@@ -84,6 +91,10 @@ NESTED_HINTS = {
             "variant_id": {"data_type": "bigint"},
             "order_id": {"data_type": "bigint"},
             "quantity": {"data_type": "bigint"},
+            "tax_lines": {"data_type": "json"},
+            "discount_allocations": {"data_type": "json"},
+            "properties": {"data_type": "json"},
+            "duties": {"data_type": "json"},
         },
     },
     ("orders", "refunds"): {
