@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 import duckdb
+from _twins import serve
 
-from sandbox.server import Credentials
+from sandbox.server import source_settings
 
 CONFIGS = {
     # dlt's defaults for workers and file sizes (the sources write parquet load files).
@@ -59,19 +60,11 @@ ROOTS = {"shopify": "orders", "aircall": "calls", "judgeme": "reviews"}
 
 
 def environment(url: str, warehouse: Path, config: dict[str, str]) -> dict[str, str]:
-    credentials = Credentials()
     return {
         **os.environ,
         **config,
+        **source_settings(url),
         "EARSHOT_WAREHOUSE": str(warehouse),
-        "SOURCES__SHOPIFY__SHOP_URL": url,
-        "SOURCES__SHOPIFY__ACCESS_TOKEN": credentials.shopify_access_token,
-        "SOURCES__AIRCALL__BASE_URL": url,
-        "SOURCES__AIRCALL__API_ID": credentials.aircall_api_id,
-        "SOURCES__AIRCALL__API_TOKEN": credentials.aircall_api_token,
-        "SOURCES__JUDGEME__BASE_URL": url,
-        "SOURCES__JUDGEME__SHOP_DOMAIN": credentials.judgeme_shop_domain,
-        "SOURCES__JUDGEME__API_TOKEN": credentials.judgeme_api_token,
         "RUNTIME__LOG_LEVEL": "ERROR",
     }
 
@@ -141,25 +134,7 @@ def main() -> None:
             ],
             check=True,
         )
-    port = 18766
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "serve",
-            "--data",
-            str(data),
-            "--port",
-            str(port),
-            "--rate-limits",
-            "off",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    server.stdout.readline()
-    url = f"http://127.0.0.1:{port}"
+    server, url = serve(data, port=18766)
     print(f"{os.cpu_count()} cores, scale {args.scale}, twins at {url} with rate limits off\n")
     try:
         for source in args.sources:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import orjson
 import requests
+from _twins import serve
 
 from sandbox.generate import HISTORY_END, HISTORY_START
 from sandbox.server import Credentials, Dataset
@@ -122,28 +123,6 @@ def read_through(dataset: Dataset) -> int:
     return sum(len([store.record(i) for i in range(len(store))]) for store in stores)
 
 
-def serve(data: Path) -> tuple[subprocess.Popen, str]:
-    port = 18765
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "serve",
-            "--data",
-            str(data),
-            "--port",
-            str(port),
-            "--rate-limits",
-            "off",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    server.stdout.readline()  # "sandbox serving ..." once the index is built
-    return server, f"http://127.0.0.1:{port}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -167,7 +146,7 @@ def main() -> None:
             f"(generator/re-encode = {seconds / baseline:.1f}x)"
         )
     data = args.out / args.scales[-1]
-    server, url = serve(data)
+    server, url = serve(data, port=18765)
     try:
         timings = []
         for _ in range(args.runs):

@@ -68,6 +68,21 @@ class Credentials:
     judgeme_shop_domain: str = "earshot-demo.myshopify.com"
 
 
+def source_settings(url: str, credentials: Credentials | None = None) -> dict[str, str]:
+    """dlt's settings (as environment variables) that point every source at a twin."""
+    credentials = credentials or Credentials()
+    return {
+        "SOURCES__SHOPIFY__SHOP_URL": url,
+        "SOURCES__SHOPIFY__ACCESS_TOKEN": credentials.shopify_access_token,
+        "SOURCES__AIRCALL__BASE_URL": url,
+        "SOURCES__AIRCALL__API_ID": credentials.aircall_api_id,
+        "SOURCES__AIRCALL__API_TOKEN": credentials.aircall_api_token,
+        "SOURCES__JUDGEME__BASE_URL": url,
+        "SOURCES__JUDGEME__SHOP_DOMAIN": credentials.judgeme_shop_domain,
+        "SOURCES__JUDGEME__API_TOKEN": credentials.judgeme_api_token,
+    }
+
+
 @dataclass
 class Response:
     status: int

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.generate import SCALES, generate
-from sandbox.server import Credentials, SandboxServer
+from sandbox.server import SandboxServer, source_settings
 from tests.pipeline import PipelineRun, run_everything
 
 
@@ -32,18 +32,10 @@ class Sandbox:
 
 def sandbox_environment(url: str, warehouse: Path) -> dict[str, str]:
     """Environment that points every layer at the sandbox and an isolated warehouse."""
-    credentials = Credentials()
     return {
         "EARSHOT_WAREHOUSE": str(warehouse),
         "EARSHOT_PUBLISHED": str(warehouse.with_name("earshot_marts.duckdb")),
-        "SOURCES__SHOPIFY__SHOP_URL": url,
-        "SOURCES__SHOPIFY__ACCESS_TOKEN": credentials.shopify_access_token,
-        "SOURCES__AIRCALL__BASE_URL": url,
-        "SOURCES__AIRCALL__API_ID": credentials.aircall_api_id,
-        "SOURCES__AIRCALL__API_TOKEN": credentials.aircall_api_token,
-        "SOURCES__JUDGEME__BASE_URL": url,
-        "SOURCES__JUDGEME__SHOP_DOMAIN": credentials.judgeme_shop_domain,
-        "SOURCES__JUDGEME__API_TOKEN": credentials.judgeme_api_token,
+        **source_settings(url),
     }
 
 
