@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -191,3 +191,17 @@ def declare_columns(table: str, columns: dict[str, dict[str, Any]]) -> None:
     schema.update_table(
         new_table(table, columns=[{"name": name, **hints} for name, hints in columns.items()])
     )
+
+
+def checked(
+    records: Iterable[Any],
+    contract: Contract,
+    quarantine: Quarantine,
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Iterator[Any]:
+    """What a resource yields for one page: its good records, then its set-aside ones."""
+    good, quarantined = split_page(records, contract, quarantine, prepare)
+    if good:
+        yield good
+    if quarantined is not None:
+        yield quarantined

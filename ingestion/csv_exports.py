@@ -27,7 +27,7 @@ from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict, filesystem
 
 from ingestion.aircall import CALL_COLUMNS, CALL_NESTED, CALLS
-from ingestion.contracts import Quarantine, declare_columns, split_page
+from ingestion.contracts import Quarantine, checked, declare_columns
 from ingestion.judgeme import REVIEW_COLUMNS, REVIEWS
 
 ID_SPACE = 2**62
@@ -171,11 +171,7 @@ def aircall_csv_source(
             rows = [
                 call_from_export(row, ours, file["file_name"], line) for line, row in _rows(file)
             ]
-            good, quarantined = split_page(rows, CALLS, quarantine)
-            if good:
-                yield good
-            if quarantined is not None:
-                yield quarantined
+            yield from checked(rows, CALLS, quarantine)
 
     return _export_files(bucket_url, file_glob) | calls
 
@@ -190,11 +186,7 @@ def judgeme_csv_source(bucket_url: str = dlt.config.value, file_glob: str = "*.c
     def reviews(files: list[FileItemDict]) -> Iterator[Any]:
         for file in files:
             rows = [review_from_export(row, file["file_name"], line) for line, row in _rows(file)]
-            good, quarantined = split_page(rows, REVIEWS, quarantine)
-            if good:
-                yield good
-            if quarantined is not None:
-                yield quarantined
+            yield from checked(rows, REVIEWS, quarantine)
 
     return _export_files(bucket_url, file_glob) | reviews
 

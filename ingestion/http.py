@@ -112,22 +112,18 @@ class VendorClient:
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
-        """GET ``path`` (relative to the base URL, or a full URL from a pagination link)."""
-        response, _ = self._fetch(path, params, parse=False)
-        return response
-
     def get_json(
         self, path: str, params: Mapping[str, Any] | None = None, missing_ok: bool = False
     ) -> tuple[requests.Response, Any]:
-        """GET and decode; a page that arrives as broken JSON is fetched again.
+        """GET ``path`` (relative to the base URL, or a full URL from a pagination link)
+        and decode it; a page that arrives as broken JSON is fetched again.
 
         With ``missing_ok`` a 404 returns ``(response, None)`` instead of raising.
         """
-        return self._fetch(path, params, parse=True, missing_ok=missing_ok)
+        return self._fetch(path, params, missing_ok=missing_ok)
 
     def _fetch(
-        self, path: str, params: Mapping[str, Any] | None, parse: bool, missing_ok: bool = False
+        self, path: str, params: Mapping[str, Any] | None, missing_ok: bool
     ) -> tuple[requests.Response, Any]:
         url = self.url(path)
         for attempt in range(1, self.max_attempts + 1):
@@ -154,19 +150,17 @@ class VendorClient:
                 self.stats.retries += 1
                 self._wait(self._retry_wait(response, attempt), f"HTTP {response.status_code}")
                 continue
-            body = None
-            if parse:
-                try:
-                    body = orjson.loads(response.content)
-                except orjson.JSONDecodeError as exc:
-                    if last:
-                        raise SourceError(
-                            f"{self.vendor}: GET {response.url} returned malformed JSON "
-                            f"{attempt} times: {exc}"
-                        ) from exc
-                    self.stats.retries += 1
-                    self._wait(self._backoff(attempt), "malformed JSON page")
-                    continue
+            try:
+                body = orjson.loads(response.content)
+            except orjson.JSONDecodeError as exc:
+                if last:
+                    raise SourceError(
+                        f"{self.vendor}: GET {response.url} returned malformed JSON "
+                        f"{attempt} times: {exc}"
+                    ) from exc
+                self.stats.retries += 1
+                self._wait(self._backoff(attempt), "malformed JSON page")
+                continue
             if self.pace is not None and (pause := self.pace(response)) > 0:
                 self.stats.rate_limit_waits += 1
                 self._wait(pause, "pacing to the rate limit")

@@ -15,7 +15,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from ingestion.contracts import Contract, Quarantine, declare_columns, one_of, split_page
+from ingestion.contracts import Contract, Quarantine, checked, declare_columns, one_of
 from ingestion.http import VendorClient
 
 QUERY_CAP = 10_000
@@ -150,11 +150,7 @@ def aircall_source(
         ),
     ) -> Iterator[Any]:
         for page in calls_in_window(client, int(started_at.last_value), int(time.time())):
-            good, quarantined = split_page(page, CALLS, quarantine, link_children)
-            if good:
-                yield good
-            if quarantined is not None:
-                yield quarantined
+            yield from checked(page, CALLS, quarantine, link_children)
 
     @dlt.transformer(
         data_from=calls,
@@ -183,10 +179,6 @@ def aircall_source(
         ]
         if settled:
             state["transcribed_through"] = max(done_through, max(settled))
-        good, quarantined = split_page(found, TRANSCRIPTS, quarantine)
-        if good:
-            yield good
-        if quarantined is not None:
-            yield quarantined
+        yield from checked(found, TRANSCRIPTS, quarantine)
 
     return [calls, call_transcripts] if transcripts else [calls]

@@ -12,9 +12,9 @@ from dlt.sources import DltResource
 from ingestion.contracts import (
     Contract,
     Quarantine,
+    checked,
     declare_columns,
     parse_timestamp,
-    split_page,
 )
 from ingestion.http import VendorClient
 
@@ -92,11 +92,7 @@ def judgeme_source(
             params = {**auth, "page": page_number, "per_page": MAX_PER_PAGE}
             _, body = client.get_json("reviews", params=params)
             page = body["reviews"]
-            good, quarantined = split_page(page, REVIEWS, quarantine, prepare)
-            if good:
-                yield good
-            if quarantined is not None:
-                yield quarantined
+            yield from checked(page, REVIEWS, quarantine, prepare)
             if len(page) < MAX_PER_PAGE:
                 return
             page_number += 1

@@ -18,9 +18,9 @@ from dlt.sources import DltResource
 from ingestion.contracts import (
     Contract,
     Quarantine,
+    checked,
     declare_columns,
     parse_timestamp,
-    split_page,
 )
 from ingestion.http import VendorClient, shopify_pause
 
@@ -234,11 +234,7 @@ def shopify_source(
             if resource == "orders":
                 params["status"] = "any"
             for page in paginate(client, resource, params):
-                good, quarantined = split_page(page, contract, quarantine, prepare)
-                if good:
-                    yield good
-                if quarantined is not None:
-                    yield quarantined
+                yield from checked(page, contract, quarantine, prepare)
 
         nested = {
             path[1:]: dlt.mark.make_nested_hints(**hints)

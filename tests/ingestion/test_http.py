@@ -72,8 +72,8 @@ def scripted() -> Iterator[callable]:
 def test_waits_out_a_429_with_float_retry_after(scripted) -> None:
     server = scripted([(429, {"Retry-After": "0.2"}), (503, {})])
     client = VendorClient("shopify", server.url, backoff_seconds=0.01)
-    response = client.get("orders.json")
-    assert response.json() == {"ok": True}
+    _, body = client.get_json("orders.json")
+    assert body == {"ok": True}
     assert server.requests == 3
     # 0.2s as the 429 asked, then the second backoff step (0.01 * 2) for the 503.
     assert client.stats.seconds_waited == pytest.approx(0.22)
@@ -84,7 +84,7 @@ def test_a_401_fails_at_once_naming_the_vendor(scripted) -> None:
     server = scripted([(401, {})])
     client = VendorClient("aircall", server.url)
     with pytest.raises(SourceError, match=r"aircall: GET .* answered 401"):
-        client.get("calls")
+        client.get_json("calls")
     assert server.requests == 1
 
 
@@ -92,7 +92,7 @@ def test_gives_up_after_max_attempts(scripted) -> None:
     server = scripted([(500, {})] * 10)
     client = VendorClient("judgeme", server.url, max_attempts=3, backoff_seconds=0.01)
     with pytest.raises(SourceError, match="judgeme"):
-        client.get("reviews")
+        client.get_json("reviews")
     assert server.requests == 3
 
 
