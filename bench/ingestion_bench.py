@@ -4,9 +4,10 @@
 
 For each dlt configuration, every source loads into a fresh warehouse in its own
 process (rate limits off on the twins): rows per second and the process's peak
-RSS. In the same run, the physical limit: DuckDB alone reading the same JSONL
-files with ``read_json`` and ``unnest`` into the same tables. The ratio is ours
-over DuckDB's time.
+RSS. In the same run, two baselines: the physical limit, DuckDB alone reading
+the same JSONL files with ``read_json`` and ``unnest`` into the same tables; and
+the API alone, the same requests with JSON decoding and nothing else (what any
+loader must spend on the twins). The ratios are ours over each.
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 from _twins import serve
 
+from ingestion import aircall, judgeme, shopify
+from ingestion.http import VendorClient
 from sandbox.server import source_settings
 
 CONFIGS = {
@@ -110,6 +115,48 @@ def baseline(data: Path, source: str, workdir: Path) -> float:
     return run_child(command, dict(os.environ))[0]
 
 
+def api_alone(source: str, url: str) -> float:
+    """Seconds to make the source's requests and decode them, with nothing else done."""
+    started = time.perf_counter()
+    if source == "shopify":
+        for resource in ("orders", "customers", "products"):
+            client = VendorClient(
+                "shopify",
+                f"{url}/admin/api/2025-01",
+                headers={"X-Shopify-Access-Token": "shpat_sandbox"},
+            )
+            params = {"limit": 250, "updated_at_min": "2000-01-01T00:00:00+00:00"}
+            if resource == "orders":
+                params["status"] = "any"
+            for _ in shopify.paginate(client, resource, params):
+                pass
+    elif source == "judgeme":
+        client = VendorClient("judgeme", f"{url}/api/v1")
+        auth = {"api_token": "judgeme-sandbox", "shop_domain": "earshot-demo.myshopify.com"}
+        for _ in judgeme.review_pages(client, auth):
+            pass
+    else:
+        client = VendorClient("aircall", f"{url}/v1", auth=("sandbox", "sandbox-token"))
+        answered = [
+            call["id"]
+            for page in aircall.calls_in_window(client, 0, int(time.time()))
+            for call in page
+            if call.get("answered_at")
+        ]
+        local = threading.local()
+
+        def transcript(call_id: int) -> None:
+            if not hasattr(local, "client"):
+                local.client = VendorClient(
+                    "aircall", f"{url}/v1", auth=("sandbox", "sandbox-token")
+                )
+            local.client.get_json(f"calls/{call_id}/transcription", missing_ok=True)
+
+        with ThreadPoolExecutor(aircall.TRANSCRIPT_FETCHERS) as fetchers:
+            list(fetchers.map(transcript, answered))
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -139,6 +186,7 @@ def main() -> None:
     try:
         for source in args.sources:
             duck = baseline(data, source, args.work)
+            api = api_alone(source, url)
             for name in args.configs:
                 warehouse = args.work / f"ingest_{name}" / "earshot.duckdb"
                 shutil.rmtree(warehouse.parent, ignore_errors=True)
@@ -151,8 +199,8 @@ def main() -> None:
                 print(
                     f"{source} [{name}]: {root:,} {ROOTS[source]} ({total:,} rows in all) in "
                     f"{seconds:.1f}s = {total / seconds:,.0f} rows/s; peak RSS "
-                    f"{peak / 2**20:.0f} MiB; DuckDB alone {duck:.1f}s; "
-                    f"ours/DuckDB = {seconds / duck:.1f}x",
+                    f"{peak / 2**20:.0f} MiB; DuckDB alone {duck:.1f}s, ours/DuckDB = "
+                    f"{seconds / duck:.1f}x; API alone {api:.1f}s, ours/API = {seconds / api:.1f}x",
                     flush=True,
                 )
     finally:

@@ -10,15 +10,19 @@ vendor and the URL in every error.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import requests
 
 log = logging.getLogger("earshot.ingestion")
+
+T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TRANSIENT_ERRORS = (
@@ -184,3 +188,50 @@ class VendorClient:
         log.info("%s: %s, waiting %.1fs", self.vendor, reason, seconds)
         self.stats.seconds_waited += seconds
         self.sleep(seconds)
+
+
+_DONE = object()
+
+
+def read_ahead(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Yield what ``pages`` yields, fetching up to ``depth`` pages ahead in a thread.
+
+    While dlt writes one page, the next is already on its way: waiting for the
+    vendor and decoding its JSON overlap with the work on the page before. An
+    error in the producer is raised here, in the consumer, after the pages
+    fetched before it; closing this generator stops the producer.
+    """
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if not put((page, None)):
+                    return
+            put((_DONE, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put((_DONE, exc))
+
+    worker = threading.Thread(target=produce, name="earshot-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            page, error = ready.get()
+            if error is not None:
+                raise error
+            if page is _DONE:
+                return
+            yield page
+    finally:
+        stop.set()
+        worker.join()

@@ -16,7 +16,7 @@ from ingestion.contracts import (
     declare_columns,
     parse_timestamp,
 )
-from ingestion.http import VendorClient
+from ingestion.http import VendorClient, read_ahead
 
 MAX_PER_PAGE = 100
 REVIEW_COLUMNS = {
@@ -85,16 +85,24 @@ def judgeme_source(
             "updated_at", initial_value=first_updated_at, on_cursor_value_missing="include"
         ),
     ) -> Iterator[Any]:
-        # Judge.me has no updated_at filter and no next link: read every page
-        # until an empty or short one; the cursor keeps unchanged reviews out.
-        page_number = 1
-        while True:
-            params = {**auth, "page": page_number, "per_page": MAX_PER_PAGE}
-            _, body = client.get_json("reviews", params=params)
-            page = body["reviews"]
+        for page in read_ahead(review_pages(client, auth)):
             yield from checked(page, REVIEWS, quarantine, prepare)
-            if len(page) < MAX_PER_PAGE:
-                return
-            page_number += 1
 
     return reviews
+
+
+def review_pages(client: VendorClient, auth: dict[str, str]) -> Iterator[list[Any]]:
+    """Every page of reviews, in Judge.me's order.
+
+    Judge.me has no ``updated_at`` filter and no next link: read pages until an
+    empty or short one; the ``updated_at`` cursor keeps unchanged reviews out.
+    """
+    page_number = 1
+    while True:
+        params = {**auth, "page": page_number, "per_page": MAX_PER_PAGE}
+        _, body = client.get_json("reviews", params=params)
+        page = body["reviews"]
+        yield page
+        if len(page) < MAX_PER_PAGE:
+            return
+        page_number += 1

@@ -22,7 +22,7 @@ from ingestion.contracts import (
     declare_columns,
     parse_timestamp,
 )
-from ingestion.http import VendorClient, shopify_pause
+from ingestion.http import VendorClient, read_ahead, shopify_pause
 
 PAGE_LIMIT = 250
 
@@ -34,6 +34,35 @@ def money() -> dict[str, Any]:
 
 def timestamp() -> dict[str, Any]:
     return {"data_type": "timestamp"}
+
+
+def as_json(*names: str) -> dict[str, dict[str, Any]]:
+    """Objects and lists kept whole as JSON columns rather than flattened or split out.
+
+    Shopify repeats each amount as a ``*_set`` object (shop and presentment
+    money); flattened, every one costs four sparse columns and normalizing time
+    on every load, and the models read the plain amounts instead.
+    """
+    return {name: {"data_type": "json"} for name in names}
+
+
+ORDER_MONEY_SETS = (
+    "total_price_set",
+    "subtotal_price_set",
+    "total_tax_set",
+    "total_discounts_set",
+    "total_line_items_price_set",
+    "total_shipping_price_set",
+    "current_total_price_set",
+    "current_subtotal_price_set",
+    "current_total_tax_set",
+    "current_total_discounts_set",
+    "current_total_duties_set",
+    "current_total_additional_fees_set",
+    "original_total_duties_set",
+    "original_total_additional_fees_set",
+    "total_outstanding_set",
+)
 
 
 ORDER_COLUMNS = {
@@ -60,6 +89,7 @@ ORDER_COLUMNS = {
     "note_attributes": {"data_type": "json"},
     "discount_applications": {"data_type": "json"},
     "payment_gateway_names": {"data_type": "json"},
+    **as_json(*ORDER_MONEY_SETS),
 }
 CUSTOMER_COLUMNS = {
     "id": {"data_type": "bigint", "nullable": False},
@@ -95,10 +125,15 @@ NESTED_HINTS = {
             "discount_allocations": {"data_type": "json"},
             "properties": {"data_type": "json"},
             "duties": {"data_type": "json"},
+            **as_json("price_set", "total_discount_set"),
         },
     },
     ("orders", "refunds"): {
-        "columns": {"created_at": timestamp(), "order_id": {"data_type": "bigint"}}
+        "columns": {
+            "created_at": timestamp(),
+            "order_id": {"data_type": "bigint"},
+            **as_json("transactions", "total_duties_set", "total_additional_fees_set"),
+        }
     },
     ("orders", "refunds", "refund_line_items"): {
         "columns": {
@@ -108,10 +143,14 @@ NESTED_HINTS = {
             "refund_id": {"data_type": "bigint"},
             "order_id": {"data_type": "bigint"},
             "quantity": {"data_type": "bigint"},
+            # The refunded line as it was: the line items table has it already.
+            **as_json("line_item", "subtotal_set", "total_tax_set"),
         },
     },
     ("orders", "discount_codes"): {"columns": {"amount": money()}},
-    ("orders", "shipping_lines"): {"columns": {"price": money()}},
+    ("orders", "shipping_lines"): {
+        "columns": {"price": money(), **as_json("price_set", "discounted_price_set")}
+    },
     ("products", "variants"): {
         "columns": {"price": money(), "product_id": {"data_type": "bigint"}}
     },
@@ -207,14 +246,14 @@ def shopify_source(
         backoff_seconds: the first wait between retries; each next wait doubles (at most 30s).
         start_date: the earliest ``updated_at`` loaded on the first run.
     """
-    client = VendorClient(
-        "shopify",
-        f"{shop_url.rstrip('/')}/admin/api/{api_version}",
-        headers={"X-Shopify-Access-Token": access_token},
-        pace=shopify_pause,
-        max_attempts=max_attempts,
-        backoff_seconds=backoff_seconds,
-    )
+    client_settings: dict[str, Any] = {
+        "vendor": "shopify",
+        "base_url": f"{shop_url.rstrip('/')}/admin/api/{api_version}",
+        "headers": {"X-Shopify-Access-Token": access_token},
+        "pace": shopify_pause,
+        "max_attempts": max_attempts,
+        "backoff_seconds": backoff_seconds,
+    }
     quarantine = Quarantine()
     first_updated_at = parse_timestamp(start_date)
 
@@ -233,7 +272,10 @@ def shopify_source(
             }
             if resource == "orders":
                 params["status"] = "any"
-            for page in paginate(client, resource, params):
+            # One client per resource: dlt reads the resources in turn, each one
+            # fetching its next page in its own thread while the last is written.
+            client = VendorClient(**client_settings)
+            for page in read_ahead(paginate(client, resource, params)):
                 yield from checked(page, contract, quarantine, prepare)
 
         nested = {

@@ -5,7 +5,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ingestion.http import SourceError, VendorClient, retry_after_seconds, shopify_pause
+from ingestion.http import (
+    SourceError,
+    VendorClient,
+    read_ahead,
+    retry_after_seconds,
+    shopify_pause,
+)
 from ingestion.shopify import next_link
 
 
@@ -144,3 +150,31 @@ def test_twin_faults_are_retried_until_the_page_arrives(sandbox) -> None:
         ]
     assert all(len(body["orders"]) == 5 for body in bodies)
     assert client.stats.retries == len(waits) > 5
+
+
+# reading ahead --------------------------------------------------------------------------------
+def test_read_ahead_keeps_order_and_raises_where_the_producer_failed() -> None:
+    def pages():
+        yield from ([1], [2], [3])
+        raise SourceError("shopify: GET /orders.json answered 500 after 8 attempt(s)")
+
+    received = []
+    with pytest.raises(SourceError, match="answered 500"):
+        for page in read_ahead(pages(), depth=1):
+            received.append(page)
+    assert received == [[1], [2], [3]]
+
+
+def test_closing_read_ahead_stops_its_producer() -> None:
+    produced = []
+
+    def pages():
+        for number in range(1000):
+            produced.append(number)
+            yield [number]
+
+    reader = read_ahead(pages(), depth=2)
+    assert next(reader) == [0]
+    reader.close()
+    assert len(produced) < 10
+    assert not any(t.name == "earshot-read-ahead" for t in threading.enumerate())
