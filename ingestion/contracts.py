@@ -93,6 +93,8 @@ class Contract:
     resource: str
     required: dict[str, str | Callable[[Any], Any]]
     optional: dict[str, str | Callable[[Any], Any]] = field(default_factory=dict)
+    # Further checks over the whole record (nested values), returning a reason or None.
+    also: Callable[[dict[str, Any]], str | None] | None = None
 
     def problem(self, record: Any) -> str | None:
         """Why ``record`` breaks the contract, or None when it keeps it."""
@@ -106,7 +108,7 @@ class Contract:
         for name, kind in self.optional.items():
             if record.get(name) is not None and (reason := self._check(name, kind, record[name])):
                 return reason
-        return None
+        return self.also(record) if self.also is not None else None
 
     @staticmethod
     def _check(name: str, kind: str | Callable[[Any], Any], value: Any) -> str | None:

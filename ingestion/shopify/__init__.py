@@ -15,12 +15,14 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
+from ingestion.columnar import Child, Layout, Spool, declared_problem
 from ingestion.contracts import (
     Contract,
     Quarantine,
     checked,
     declare_columns,
     parse_timestamp,
+    split_page,
 )
 from ingestion.http import VendorClient, read_ahead, shopify_pause
 
@@ -112,48 +114,79 @@ PRODUCT_COLUMNS = {
     "created_at": timestamp(),
     "updated_at": timestamp(),
 }
-# Child tables' money and keys, so they type the same whichever page created them.
-NESTED_HINTS = {
-    ("orders", "line_items"): {
-        "columns": {
-            "price": money(),
-            "product_id": {"data_type": "bigint"},
-            "variant_id": {"data_type": "bigint"},
-            "order_id": {"data_type": "bigint"},
-            "quantity": {"data_type": "bigint"},
-            "tax_lines": {"data_type": "json"},
-            "discount_allocations": {"data_type": "json"},
-            "properties": {"data_type": "json"},
-            "duties": {"data_type": "json"},
-            **as_json("price_set", "total_discount_set"),
-        },
-    },
-    ("orders", "refunds"): {
-        "columns": {
-            "created_at": timestamp(),
-            "order_id": {"data_type": "bigint"},
-            **as_json("transactions", "total_duties_set", "total_additional_fees_set"),
-        }
-    },
-    ("orders", "refunds", "refund_line_items"): {
-        "columns": {
-            "subtotal": money(),
-            "total_tax": money(),
-            "line_item_id": {"data_type": "bigint"},
-            "refund_id": {"data_type": "bigint"},
-            "order_id": {"data_type": "bigint"},
-            "quantity": {"data_type": "bigint"},
-            # The refunded line as it was: the line items table has it already.
-            **as_json("line_item", "subtotal_set", "total_tax_set"),
-        },
-    },
-    ("orders", "discount_codes"): {"columns": {"amount": money()}},
-    ("orders", "shipping_lines"): {
-        "columns": {"price": money(), **as_json("price_set", "discounted_price_set")}
-    },
-    ("products", "variants"): {
-        "columns": {"price": money(), "product_id": {"data_type": "bigint"}}
-    },
+# Orders flatten in DuckDB (see ingestion.columnar): each list below is its own
+# table, keyed for merging and linked to its order by ``order_id``.
+ORDER_LAYOUT = Layout(
+    root="orders",
+    columns=ORDER_COLUMNS,
+    children=(
+        Child(
+            ("line_items",),
+            primary_key=("id",),
+            columns={
+                "id": {"data_type": "bigint"},
+                "order_id": {"data_type": "bigint"},
+                "price": money(),
+                "product_id": {"data_type": "bigint"},
+                "variant_id": {"data_type": "bigint"},
+                "quantity": {"data_type": "bigint"},
+                **as_json(
+                    "tax_lines",
+                    "discount_allocations",
+                    "properties",
+                    "duties",
+                    "price_set",
+                    "total_discount_set",
+                ),
+            },
+        ),
+        Child(
+            ("refunds",),
+            primary_key=("id",),
+            columns={
+                "id": {"data_type": "bigint"},
+                "order_id": {"data_type": "bigint"},
+                "created_at": timestamp(),
+                "processed_at": timestamp(),
+                **as_json("transactions", "total_duties_set", "total_additional_fees_set"),
+            },
+        ),
+        Child(
+            ("refunds", "refund_line_items"),
+            primary_key=("id",),
+            columns={
+                "id": {"data_type": "bigint"},
+                "subtotal": money(),
+                "total_tax": money(),
+                "line_item_id": {"data_type": "bigint"},
+                "refund_id": {"data_type": "bigint"},
+                "order_id": {"data_type": "bigint"},
+                "quantity": {"data_type": "bigint"},
+                # The refunded line as it was: the line items table has it already.
+                **as_json("line_item", "subtotal_set", "total_tax_set"),
+            },
+        ),
+        Child(
+            ("discount_codes",),
+            primary_key=("order_id", "code"),
+            columns={"order_id": {"data_type": "bigint"}, "amount": money()},
+        ),
+        Child(
+            ("shipping_lines",),
+            primary_key=("id",),
+            columns={
+                "id": {"data_type": "bigint"},
+                "order_id": {"data_type": "bigint"},
+                "price": money(),
+                **as_json("price_set", "discounted_price_set", "tax_lines", "discount_allocations"),
+            },
+        ),
+    ),
+)
+PRODUCT_NESTED = {
+    "variants": dlt.mark.make_nested_hints(
+        columns={"price": money(), "product_id": {"data_type": "bigint"}}
+    )
 }
 CONTRACTS = {
     "orders": Contract(
@@ -166,6 +199,7 @@ CONTRACTS = {
             "total_price": "money",
         },
         optional={"subtotal_price": "money", "total_tax": "money", "total_discounts": "money"},
+        also=lambda order: declared_problem(order, ORDER_LAYOUT),
     ),
     "customers": Contract(
         "shopify",
@@ -198,8 +232,9 @@ def next_link(link_header: str | None) -> str | None:
 
 def link_children(order: dict[str, Any]) -> dict[str, Any]:
     """Give nested rows their parents' ids, so staging reads each child table on its own."""
-    for line in order.get("line_items") or []:
-        line["order_id"] = order["id"]
+    for name in ("line_items", "discount_codes", "shipping_lines"):
+        for child in order.get(name) or []:
+            child["order_id"] = order["id"]
     for refund in order.get("refunds") or []:
         for refund_line in refund.get("refund_line_items") or []:
             refund_line["refund_id"] = refund.get("id")
@@ -257,7 +292,15 @@ def shopify_source(
     quarantine = Quarantine()
     first_updated_at = parse_timestamp(start_date)
 
-    def make(resource: str, columns: dict[str, Any]) -> DltResource:
+    def pages_of(resource: str, since: datetime) -> Iterator[list[Any]]:
+        params: dict[str, Any] = {"limit": PAGE_LIMIT, "updated_at_min": to_utc_param(since)}
+        if resource == "orders":
+            params["status"] = "any"
+        # One client per resource: dlt reads the resources in turn, each one
+        # fetching its next page in its own thread while the last is written.
+        return read_ahead(paginate(VendorClient(**client_settings), resource, params))
+
+    def make(resource: str, columns: dict[str, Any], nested: dict[str, Any] | None) -> DltResource:
         contract = CONTRACTS[resource]
         declare_columns(resource, columns)
 
@@ -266,33 +309,66 @@ def shopify_source(
                 "updated_at", initial_value=first_updated_at, on_cursor_value_missing="include"
             ),
         ) -> Iterator[Any]:
-            params: dict[str, Any] = {
-                "limit": PAGE_LIMIT,
-                "updated_at_min": to_utc_param(updated_at.last_value),
-            }
-            if resource == "orders":
-                params["status"] = "any"
-            # One client per resource: dlt reads the resources in turn, each one
-            # fetching its next page in its own thread while the last is written.
-            client = VendorClient(**client_settings)
-            for page in read_ahead(paginate(client, resource, params)):
+            for page in pages_of(resource, updated_at.last_value):
                 yield from checked(page, contract, quarantine, prepare)
 
-        nested = {
-            path[1:]: dlt.mark.make_nested_hints(**hints)
-            for path, hints in NESTED_HINTS.items()
-            if path[0] == resource
-        }
         return dlt.resource(
-            pages,
-            name=resource,
-            primary_key="id",
-            write_disposition="merge",
-            nested_hints=nested or None,
+            pages, name=resource, primary_key="id", write_disposition="merge", nested_hints=nested
         )
 
+    declare_columns("orders", ORDER_COLUMNS)
+
+    @dlt.resource(name="orders", primary_key="id", write_disposition="merge")
+    def orders() -> Iterator[Any]:
+        # The cursor is kept by hand: dlt's incremental would look for updated_at
+        # in the child tables' batches too. It is saved with the load it belongs to.
+        state = dlt.current.resource_state()
+        since = cursor_in(state, first_updated_at)
+        latest = since
+        spool = Spool(ORDER_LAYOUT)
+        try:
+            for page in pages_of("orders", since):
+                good, set_aside = split_page(page, CONTRACTS["orders"], quarantine, prepare)
+                if good:
+                    spool.add(good)
+                    latest = max(latest, *(order["updated_at"] for order in good))
+                if set_aside is not None:
+                    yield set_aside
+            for table, batch in spool.tables():
+                yield (
+                    batch
+                    if table == "orders"
+                    else dlt.mark.with_hints(batch, CHILD_HINTS[table], create_table_variant=True)
+                )
+        finally:
+            spool.close()
+        state[CURSOR_STATE] = latest.isoformat()
+
     return [
-        make("orders", ORDER_COLUMNS),
-        make("customers", CUSTOMER_COLUMNS),
-        make("products", PRODUCT_COLUMNS),
+        orders,
+        make("customers", CUSTOMER_COLUMNS, None),
+        make("products", PRODUCT_COLUMNS, PRODUCT_NESTED),
     ]
+
+
+CURSOR_STATE = "updated_at_through"
+CHILD_HINTS = {
+    child.table("orders"): dlt.mark.make_hints(
+        table_name=child.table("orders"),
+        write_disposition="merge",
+        primary_key=list(child.primary_key),
+        # delete-insert on the order: a line removed by an order edit goes too
+        merge_key="order_id",
+        columns=[{"name": name, **hints} for name, hints in child.columns.items()],
+    )
+    for child in ORDER_LAYOUT.children
+}
+
+
+def cursor_in(state: dict[str, Any], initial: datetime) -> datetime:
+    """Where the last load of orders stopped (``updated_at``), or ``initial`` on the first."""
+    if CURSOR_STATE in state:
+        return datetime.fromisoformat(state[CURSOR_STATE])
+    # a warehouse loaded before the cursor was kept by hand
+    earlier = state.get("incremental", {}).get("updated_at", {}).get("last_value")
+    return parse_timestamp(earlier) if isinstance(earlier, str) else (earlier or initial)

@@ -1,0 +1,350 @@
+"""Nested vendor records flattened into tables by DuckDB, not row by row in Python.
+
+dlt's normalizer walks every nested record in Python: for Shopify's orders
+(each with line items, refunds, shipping lines and a dozen money objects) that
+walk was most of a large load. A source can instead append its checked records
+to a :class:`Spool` and, once the pages are read, yield the tables it reads
+back: DuckDB parses the records, unnests the child lists into their own tables
+and flattens objects into ``parent__child`` columns (the names dlt gives them),
+and dlt receives Arrow batches it only has to write.
+
+The declared columns are cast to their declared types (the record contracts
+check those values first, so a cast cannot fail on a record that was let
+through); a text column named ``*_at`` whose every value is an ISO timestamp
+becomes a timestamp, as dlt's own detection would make it; lists that are not
+child tables, and objects declared ``json``, stay JSON text.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from ingestion.contracts import CHECKS
+
+BATCH_ROWS = 50_000
+SAMPLE_ROWS = 20_480
+MEMORY_LIMIT = "1GB"
+
+
+class _DeclaredHintsWin(logging.Filter):
+    """Drop dlt's warning that declared hints override the Arrow schema: that is the intent
+    here (keys declared not null, JSON declared where Arrow only sees text)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "when merging arrow schema with dlt schema" not in record.getMessage()
+
+
+logging.getLogger("dlt").addFilter(_DeclaredHintsWin())
+
+
+@dataclass(frozen=True)
+class Child:
+    """A list inside each record that loads as its own table.
+
+    ``path`` leads from the root record to the list, e.g. ``("refunds",
+    "refund_line_items")``; every element already carries its root's key (the
+    source links children to parents before spooling).
+    """
+
+    path: tuple[str, ...]
+    primary_key: tuple[str, ...]
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def table(self, root: str) -> str:
+        return "__".join((root, *self.path))
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """How a resource's records become tables: the root's columns and its child lists."""
+
+    root: str
+    columns: dict[str, dict[str, Any]]
+    children: tuple[Child, ...]
+
+    @functools.cached_property
+    def checks(self) -> tuple[Checks, list[tuple[tuple[str, ...], Checks]]]:
+        """Each table's (column, path inside the record, check), for the types a cast can refuse."""
+        return _checks(self.columns), [(c.path, _checks(c.columns)) for c in self.children]
+
+
+Checks = list[tuple[str, tuple[str, ...], Callable[[Any], Any]]]
+
+
+def _checks(columns: dict[str, dict[str, Any]]) -> Checks:
+    return [
+        (name, tuple(name.split("__")), VALUE_CHECKS[hints["data_type"]])
+        for name, hints in columns.items()
+        if hints["data_type"] in VALUE_CHECKS
+    ]
+
+
+def declared_problem(record: dict[str, Any], layout: Layout) -> str | None:
+    """Why a record's declared values (root and child lists) cannot take their types, or None.
+
+    Checked before a record is spooled, so that the casts in DuckDB never meet a
+    value they cannot read: such a record goes to quarantine with this reason.
+    """
+    if reason := _values_problem(record, layout.checks[0], ()):
+        return reason
+    for path, checks in layout.checks[1]:
+        for where, element in _elements(record, path, ()):
+            if not isinstance(element, dict):
+                return f"{_located(where)}: expected an object, got {type(element).__name__}"
+            if checks and (reason := _values_problem(element, checks, where)):
+                return reason
+    return None
+
+
+def _elements(
+    record: Any, path: tuple[str, ...], where: tuple[tuple[str, int | None], ...]
+) -> Iterator[tuple[tuple[tuple[str, int | None], ...], Any]]:
+    """Each element of the list at ``path``, with where it sits (for the reason)."""
+    values = record.get(path[0]) if isinstance(record, dict) else None
+    if not values:
+        return
+    if not isinstance(values, list):
+        yield (*where, (path[0], None)), values
+        return
+    for index, value in enumerate(values):
+        if len(path) == 1:
+            yield (*where, (path[0], index)), value
+        else:
+            yield from _elements(value, path[1:], (*where, (path[0], index)))
+
+
+def _located(where: tuple[tuple[str, int | None], ...]) -> str:
+    return ".".join(name if index is None else f"{name}[{index}]" for name, index in where)
+
+
+def _values_problem(
+    record: dict[str, Any], checks: Checks, where: tuple[tuple[str, int | None], ...]
+) -> str | None:
+    for name, path, check in checks:
+        value: Any = record.get(path[0])
+        for part in path[1:]:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        try:
+            check(value)
+        except (TypeError, ValueError) as exc:
+            prefix = f"{_located(where)}." if where else ""
+            return f"{prefix}{name.replace('__', '.')}: {exc}"
+    return None
+
+
+def _boolean(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+VALUE_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "bigint": CHECKS["integer"],
+    "decimal": CHECKS["money"],
+    "timestamp": CHECKS["timestamp"],
+    "bool": _boolean,
+}
+
+
+def sql_type(hints: dict[str, Any]) -> str | None:
+    """The DuckDB type a declared dlt column is cast to (None: JSON text)."""
+    kind = hints["data_type"]
+    if kind == "decimal":
+        return f"DECIMAL({hints.get('precision', 38)}, {hints.get('scale', 9)})"
+    return {
+        "bigint": "BIGINT",
+        "timestamp": "TIMESTAMPTZ",
+        "bool": "BOOLEAN",
+        "text": "VARCHAR",
+        "double": "DOUBLE",
+        "json": None,
+    }[kind]
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Spool:
+    """Checked records of one resource, written as JSON lines to a scratch folder."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.folder = Path(tempfile.mkdtemp(prefix=f"earshot-{layout.root}-"))
+        self.path = self.folder / "records.jsonl"
+        self._file = self.path.open("wb")
+        self.records = 0
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        self._file.write(b"".join(orjson.dumps(r) + b"\n" for r in records))
+        self.records += len(records)
+
+    def tables(self) -> Iterator[tuple[str, pa.RecordBatch]]:
+        """(table name, Arrow batch) for the root table and each child table."""
+        self._file.close()
+        if not self.records:
+            return
+        connection = duckdb.connect()
+        try:
+            connection.execute("set timezone = 'UTC'")
+            # beyond this DuckDB spills to the scratch folder instead of growing
+            connection.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+            connection.execute(f"set temp_directory = '{self.folder / 'spill'}'")
+            self._read(connection)
+            lists = {child.path for child in self.layout.children}
+            yield from self._batches(
+                connection, self.layout.root, "root", self.layout.columns, skip=lists, depth=()
+            )
+            for child in self.layout.children:
+                source = self._unnest(connection, child.path)
+                if source is None:
+                    continue
+                yield from self._batches(
+                    connection,
+                    child.table(self.layout.root),
+                    source,
+                    child.columns,
+                    skip=lists,
+                    depth=child.path,
+                )
+        finally:
+            connection.close()
+
+    def _read(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """The spooled records as table ``root``, types inferred from a sample first.
+
+        A field whose type the sample missed (rare: null early, an object later)
+        fails the fast read; the records are then read again inferring from all.
+        """
+        read = (
+            "create or replace table root as select * from read_json(?, "
+            "format = 'newline_delimited', maximum_object_size = 33554432, "
+            "dateformat = 'none', timestampformat = 'none', sample_size = {})"
+        )
+        try:
+            connection.execute(read.format(SAMPLE_ROWS), [str(self.path)])
+        except duckdb.Error:
+            connection.execute(read.format(-1), [str(self.path)])
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # --------------------------------------------------------------------------------------
+    def _unnest(self, connection: duckdb.DuckDBPyConnection, path: tuple[str, ...]) -> str | None:
+        """A table of the list's elements, one struct column ``item`` per row; None if empty."""
+        source, column = "root", path[0]
+        for depth, name in enumerate(path):
+            column = name
+            kind = self._type(connection, source, column)
+            if not (pa.types.is_list(kind) and pa.types.is_struct(kind.value_type)):
+                return None  # never a non-empty list of objects in this load
+            target = f"list_{'_'.join(path[: depth + 1])}"
+            connection.execute(
+                f"create or replace table {target} as select unnest({quoted(column)}) as item "
+                f"from {source} where len({quoted(column)}) > 0"
+            )
+            connection.execute(f"create or replace table {target} as select item.* from {target}")
+            source = target
+        return source
+
+    @staticmethod
+    def _type(connection: duckdb.DuckDBPyConnection, table: str, column: str) -> pa.DataType:
+        schema = connection.execute(f"select * from {table} limit 0").to_arrow_table().schema
+        return schema.field(column).type if column in schema.names else pa.null()
+
+    def _batches(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        table: str,
+        source: str,
+        declared: dict[str, dict[str, Any]],
+        skip: set[tuple[str, ...]],
+        depth: tuple[str, ...],
+    ) -> Iterator[tuple[str, pa.RecordBatch]]:
+        schema = connection.execute(f"select * from {source} limit 0").to_arrow_table().schema
+        columns: list[str] = []
+        for column in schema:
+            if (*depth, column.name) in skip:
+                continue
+            columns.extend(
+                _flatten(
+                    quoted(column.name), column.name, column.type, declared, connection, source
+                )
+            )
+        if not columns:
+            return
+        reader = connection.execute(f"select {', '.join(columns)} from {source}").to_arrow_reader(
+            BATCH_ROWS
+        )
+        for batch in reader:
+            yield table, batch
+
+
+def _flatten(
+    expression: str,
+    name: str,
+    kind: pa.DataType,
+    declared: dict[str, dict[str, Any]],
+    connection: duckdb.DuckDBPyConnection,
+    source: str,
+) -> list[str]:
+    """Select expressions for one field: an object becomes ``name__field`` columns."""
+    hints = declared.get(name)
+    if hints is not None:
+        target = sql_type(hints)
+        if target is None:
+            return [f"to_json({expression})::VARCHAR as {quoted(name)}"]
+        if pa.types.is_struct(kind) or pa.types.is_list(kind):
+            expression = f"to_json({expression})::VARCHAR"
+        return [f"cast({expression} as {target}) as {quoted(name)}"]
+    if pa.types.is_struct(kind):
+        if kind.num_fields == 0:
+            return []
+        return [
+            part
+            for sub in kind
+            for part in _flatten(
+                f"struct_extract({expression}, '{sub.name}')",
+                f"{name}__{sub.name}",
+                sub.type,
+                declared,
+                connection,
+                source,
+            )
+        ]
+    if pa.types.is_null(kind):
+        return []  # never a value in this load: the column appears once one arrives
+    if pa.types.is_list(kind) or pa.types.is_map(kind) or pa.types.is_large_list(kind):
+        return [f"to_json({expression})::VARCHAR as {quoted(name)}"]
+    if (
+        pa.types.is_string(kind)
+        and name.endswith("_at")
+        and _all_timestamps(connection, source, expression)
+    ):
+        return [f"cast({expression} as TIMESTAMPTZ) as {quoted(name)}"]
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return [f"{expression}::VARCHAR as {quoted(name)}"]
+    return [f"{expression} as {quoted(name)}"]
+
+
+def _all_timestamps(connection: duckdb.DuckDBPyConnection, source: str, expression: str) -> bool:
+    """Whether every value of a text column reads as a timestamp (and at least one is there)."""
+    present, readable = connection.execute(
+        f"select count({expression}), count(try_cast({expression} as TIMESTAMPTZ)) from {source}"
+    ).fetchone()
+    return present > 0 and present == readable

@@ -1,0 +1,160 @@
+"""Records flattened by DuckDB: column names, child tables, types, and reasons for refusals."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import orjson
+import pyarrow as pa
+import pytest
+
+from ingestion import columnar
+from ingestion.columnar import Child, Layout, Spool, declared_problem
+
+LAYOUT = Layout(
+    root="orders",
+    columns={
+        "id": {"data_type": "bigint"},
+        "total_price": {"data_type": "decimal", "precision": 18, "scale": 2},
+        "updated_at": {"data_type": "timestamp"},
+        "customer__id": {"data_type": "bigint"},
+        "tax_lines": {"data_type": "json"},
+    },
+    children=(
+        Child(
+            ("line_items",),
+            primary_key=("id",),
+            columns={
+                "price": {"data_type": "decimal", "precision": 18, "scale": 2},
+                "price_set": {"data_type": "json"},
+            },
+        ),
+        Child(("refunds",), primary_key=("id",)),
+        Child(("refunds", "refund_line_items"), primary_key=("id",)),
+    ),
+)
+
+
+def order(number: int, **fields) -> dict:
+    return {
+        "id": number,
+        "total_price": "12.50",
+        "updated_at": "2025-03-30T01:30:00+01:00",
+        "customer": {"id": 7, "default_address": {"city": "Leeds"}},
+        "tax_lines": [{"rate": 0.2}],
+        "line_items": [
+            {"id": number * 10, "order_id": number, "price": "12.50", "price_set": {"a": 1}}
+        ],
+        "refunds": [],
+        **fields,
+    }
+
+
+def tables_of(spool: Spool) -> dict[str, pa.Table]:
+    batches: dict[str, list[pa.RecordBatch]] = {}
+    for table, batch in spool.tables():
+        batches.setdefault(table, []).append(batch)
+    return {table: pa.Table.from_batches(parts) for table, parts in batches.items()}
+
+
+@pytest.fixture
+def spool():
+    made = Spool(LAYOUT)
+    yield made
+    made.close()
+    assert not made.folder.exists(), "the scratch folder goes with the spool"
+
+
+def test_objects_flatten_to_dlt_names_and_lists_become_tables(spool: Spool) -> None:
+    refund = {"id": 5, "order_id": 2, "created_at": "2025-04-01T10:00:00-04:00"}
+    refund["refund_line_items"] = [{"id": 50, "line_item_id": 20, "order_id": 2}]
+    spool.add([order(1), order(2, refunds=[refund])])
+    tables = tables_of(spool)
+
+    assert set(tables) == {
+        "orders",
+        "orders__line_items",
+        "orders__refunds",
+        "orders__refunds__refund_line_items",
+    }
+    orders = tables["orders"].to_pylist()
+    assert {row["id"] for row in orders} == {1, 2}
+    first = orders[0]
+    assert first["customer__id"] == 7
+    assert first["customer__default_address__city"] == "Leeds"
+    assert first["total_price"] == Decimal("12.50")
+    assert first["updated_at"] == datetime(2025, 3, 30, 0, 30, tzinfo=UTC)
+    assert first["tax_lines"] == '[{"rate":0.2}]'
+    assert "line_items" not in first and "refunds" not in first
+
+    lines = tables["orders__line_items"].to_pylist()
+    assert [(line["id"], line["order_id"], line["price"]) for line in lines] == [
+        (10, 1, Decimal("12.50")),
+        (20, 2, Decimal("12.50")),
+    ]
+    assert lines[0]["price_set"] == '{"a":1}'
+    assert tables["orders__refunds"].to_pylist()[0]["created_at"] == datetime(
+        2025, 4, 1, 14, 0, tzinfo=UTC
+    )
+    assert "refund_line_items" not in tables["orders__refunds"].column_names
+    assert tables["orders__refunds__refund_line_items"].to_pylist() == [
+        {"id": 50, "line_item_id": 20, "order_id": 2}
+    ]
+
+
+def test_undeclared_text_becomes_a_timestamp_only_when_every_value_reads_as_one(
+    spool: Spool,
+) -> None:
+    spool.add(
+        [
+            order(1, closed_at="2025-01-01T00:00:00Z", cancel_at="tomorrow"),
+            order(2, closed_at=None, cancel_at="2025-01-01T00:00:00Z"),
+        ]
+    )
+    orders = tables_of(spool)["orders"]
+    assert pa.types.is_timestamp(orders.schema.field("closed_at").type)
+    assert pa.types.is_string(orders.schema.field("cancel_at").type)
+    assert orders.to_pylist()[0]["cancel_at"] == "tomorrow"
+
+
+def test_a_type_the_sample_missed_is_read_again_from_all_records(
+    spool: Spool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columnar, "SAMPLE_ROWS", 5)
+    spool.add([order(n, source_identifier=n) for n in range(1, 21)])
+    spool.add([order(21, source_identifier="pos-terminal-3")])
+    orders = tables_of(spool)["orders"].to_pylist()
+    # numbers and text in one field: kept as JSON text, every value intact
+    kept = {row["id"]: orjson.loads(row["source_identifier"]) for row in orders}
+    assert kept == {**{n: n for n in range(1, 21)}, 21: "pos-terminal-3"}
+
+
+def test_an_empty_spool_yields_nothing(spool: Spool) -> None:
+    assert tables_of(spool) == {}
+
+
+def test_lists_that_never_hold_objects_make_no_table(spool: Spool) -> None:
+    spool.add([order(1, line_items=[])])
+    assert set(tables_of(spool)) == {"orders"}
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"customer": {"id": "seven"}}, "customer.id: expected an integer, got str"),
+        (
+            {"line_items": [{"id": 1, "price": "1.00"}, {"id": 2, "price": "twelve"}]},
+            "line_items[1].price: expected a decimal amount, got 'twelve'",
+        ),
+        (
+            {"refunds": [{"id": 1, "refund_line_items": ["not an object"]}]},
+            "refunds[0].refund_line_items[0]: expected an object, got str",
+        ),
+        ({"updated_at": "last Tuesday"}, "updated_at: Invalid isoformat string: 'last Tuesday'"),
+    ],
+)
+def test_values_a_cast_would_refuse_are_named_with_where_they_sit(change, reason) -> None:
+    assert declared_problem(order(1, **change), LAYOUT) == reason
+
+
+def test_a_record_within_its_types_has_no_problem() -> None:
+    assert declared_problem(order(1, customer=None, line_items=None), LAYOUT) is None
