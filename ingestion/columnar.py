@@ -21,7 +21,7 @@ import functools
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from ingestion.contracts import CHECKS
+from ingestion.contracts import CHECKS, QUARANTINE_TABLE, Contract, Quarantine, split_page
 
 BATCH_ROWS = 50_000
 SAMPLE_ROWS = 20_480
@@ -293,6 +293,32 @@ class Spool:
         )
         for batch in reader:
             yield table, batch
+
+
+def spooled(
+    pages: Iterable[list[Any]],
+    contract: Contract,
+    quarantine: Quarantine,
+    layout: Layout,
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """(table, item) for a resource read through a spool.
+
+    Each page's set-aside records come at once (as the quarantine table's
+    item); the good ones are spooled, and once the pages are read come the
+    Arrow batches of the root table and of each child table.
+    """
+    spool = Spool(layout)
+    try:
+        for page in pages:
+            good, set_aside = split_page(page, contract, quarantine, prepare)
+            if good:
+                spool.add(good)
+            if set_aside is not None:
+                yield QUARANTINE_TABLE, set_aside
+        yield from spool.tables()
+    finally:
+        spool.close()
 
 
 def _flatten(

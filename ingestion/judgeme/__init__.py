@@ -9,10 +9,10 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
+from ingestion.columnar import Layout, declared_problem, spooled
 from ingestion.contracts import (
     Contract,
     Quarantine,
-    checked,
     declare_columns,
     parse_timestamp,
 )
@@ -32,6 +32,7 @@ REVIEW_COLUMNS = {
     "created_at": {"data_type": "timestamp"},
     "updated_at": {"data_type": "timestamp"},
 }
+REVIEW_LAYOUT = Layout(root="reviews", columns=REVIEW_COLUMNS, children=())
 REVIEWS = Contract(
     "judgeme",
     "reviews",
@@ -41,6 +42,7 @@ REVIEWS = Contract(
         "updated_at": "timestamp",
     },
     optional={"created_at": "timestamp", "product_external_id": "integer"},
+    also=lambda review: declared_problem(review, REVIEW_LAYOUT),
 )
 
 
@@ -85,8 +87,10 @@ def judgeme_source(
             "updated_at", initial_value=first_updated_at, on_cursor_value_missing="include"
         ),
     ) -> Iterator[Any]:
-        for page in read_ahead(review_pages(client, auth)):
-            yield from checked(page, REVIEWS, quarantine, prepare)
+        # flattened by DuckDB (ingestion.columnar); dlt's cursor filters the batches
+        pages = read_ahead(review_pages(client, auth))
+        for _, item in spooled(pages, REVIEWS, quarantine, REVIEW_LAYOUT, prepare):
+            yield item
 
     return reviews
 

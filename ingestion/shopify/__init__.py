@@ -13,16 +13,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dlt
+import pyarrow.compute as pc
 from dlt.sources import DltResource
 
-from ingestion.columnar import Child, Layout, Spool, declared_problem
+from ingestion.columnar import Child, Layout, declared_problem, spooled
 from ingestion.contracts import (
+    QUARANTINE_TABLE,
     Contract,
     Quarantine,
     checked,
     declare_columns,
     parse_timestamp,
-    split_page,
 )
 from ingestion.http import VendorClient, read_ahead, shopify_pause
 
@@ -325,23 +326,18 @@ def shopify_source(
         state = dlt.current.resource_state()
         since = cursor_in(state, first_updated_at)
         latest = since
-        spool = Spool(ORDER_LAYOUT)
-        try:
-            for page in pages_of("orders", since):
-                good, set_aside = split_page(page, CONTRACTS["orders"], quarantine, prepare)
-                if good:
-                    spool.add(good)
-                    latest = max(latest, *(order["updated_at"] for order in good))
-                if set_aside is not None:
-                    yield set_aside
-            for table, batch in spool.tables():
+        pages = pages_of("orders", since)
+        for table, item in spooled(pages, CONTRACTS["orders"], quarantine, ORDER_LAYOUT, prepare):
+            if table == "orders":
+                newest = pc.max(item["updated_at"]).as_py()
+                latest = latest if newest is None else max(latest, newest)
+                yield item
+            else:
                 yield (
-                    batch
-                    if table == "orders"
-                    else dlt.mark.with_hints(batch, CHILD_HINTS[table], create_table_variant=True)
+                    item
+                    if table == QUARANTINE_TABLE
+                    else dlt.mark.with_hints(item, CHILD_HINTS[table], create_table_variant=True)
                 )
-        finally:
-            spool.close()
         state[CURSOR_STATE] = latest.isoformat()
 
     return [
