@@ -31,7 +31,7 @@ from ingestion.http import VendorClient
 from sandbox.server import source_settings
 
 CONFIGS = {
-    # dlt's defaults for workers and file sizes (the sources write parquet load files).
+    # the project's .dlt/config.toml as it is
     "default": {},
     # two normalize workers on two cores, larger buffers and files.
     "tuned": {
