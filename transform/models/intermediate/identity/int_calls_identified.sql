@@ -1,0 +1,77 @@
+{#- Each call with the customer it was with (by the caller's number in E.164)
+    and its purpose (from the tags mapped in seeds/call_purposes.csv). -#}
+
+with
+
+calls as (
+
+    select * from {{ ref('stg_aircall__calls') }}
+
+),
+
+phones as (
+
+    select * from {{ ref('int_phone_numbers_normalized') }}
+
+),
+
+identities as (
+
+    select * from {{ ref('int_customer_identities') }}
+    where identity_type = 'phone'
+
+),
+
+call_tags as (
+
+    select * from {{ ref('stg_aircall__call_tags') }}
+
+),
+
+call_purposes as (
+
+    select * from {{ ref('call_purposes') }}
+
+),
+
+purpose_per_call as (
+
+    select
+        call_tags.call_id,
+        min(call_purposes.call_purpose) as call_purpose
+    from call_tags
+    inner join call_purposes
+        on call_tags.tag_name = lower(call_purposes.tag_name)
+    group by 1
+
+),
+
+final as (
+
+    select
+        calls.call_id,
+        identities.customer_key,
+        coalesce(purpose_per_call.call_purpose, 'untagged') as call_purpose,
+        calls.direction,
+        calls.started_at,
+        calls.answered_at,
+        calls.ended_at,
+        calls.is_answered,
+        case
+            when calls.is_answered
+                then {{ dbt.datediff('calls.answered_at', 'calls.ended_at', 'second') }}
+        end as talk_seconds,
+        calls.agent_id,
+        calls.missed_call_reason
+
+    from calls
+    left join phones
+        on calls.customer_phone_raw = phones.phone_raw
+    left join identities
+        on phones.phone_e164 = identities.identity_value
+    left join purpose_per_call
+        on calls.call_id = purpose_per_call.call_id
+
+)
+
+select * from final

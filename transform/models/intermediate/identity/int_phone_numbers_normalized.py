@@ -1,0 +1,42 @@
+"""Every phone number seen in Shopify customers and Aircall calls, in E.164.
+
+Aircall sends ``raw_digits`` formatted for people (``+44 7700 900123``,
+``+1 201-555-0123``); Shopify keeps what the customer typed. Both become
+E.164 (``+447700900123``) with the ``phonenumbers`` package, so that a caller
+is recognised as the customer who ordered. A number without a country code is
+read in ``var('phone_default_region')``; one that cannot be read stays null.
+"""
+
+import pandas as pd
+import phonenumbers
+
+
+def to_e164(raw, region):
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    region = dbt.config.get("phone_default_region") or "US"
+    customer_phones = dbt.ref("stg_shopify__customers").project("phone_raw")
+    caller_phones = dbt.ref("stg_aircall__calls").project("customer_phone_raw as phone_raw")
+    numbers = [
+        row[0]
+        for row in customer_phones.union(caller_phones)
+        .filter("phone_raw is not null")
+        .distinct()
+        .order("phone_raw")
+        .fetchall()
+    ]
+    return pd.DataFrame(
+        {
+            "phone_raw": pd.Series(numbers, dtype="string"),
+            "phone_e164": pd.Series([to_e164(n, region) for n in numbers], dtype="string"),
+        }
+    )

@@ -1,0 +1,26 @@
+{#- Attempted and connected calls per week, purpose and direction. -#}
+
+with
+
+calls as (
+
+    select * from {{ ref('int_calls_identified') }}
+
+),
+
+final as (
+
+    select
+        cast({{ dbt.date_trunc('week', 'started_at') }} as date) as week_start,
+        call_purpose,
+        direction,
+        count(*) as calls,
+        sum(case when is_answered then 1 else 0 end) as connected_calls,
+        sum(case when is_answered then 1 else 0 end) * 1.0 / count(*) as connect_rate,
+        avg(talk_seconds) as average_talk_seconds
+    from calls
+    group by 1, 2, 3
+
+)
+
+select * from final

@@ -1,0 +1,21 @@
+with
+
+source as (
+
+    select * from {{ source('aircall', 'calls__tags') }}
+
+),
+
+renamed as (
+
+    select
+        call_id,
+        id as tag_id,
+        lower(name) as tag_name,
+        {{ epoch_to_utc('tagged_at') }} as tagged_at
+
+    from source
+
+)
+
+select * from renamed
