@@ -246,26 +246,21 @@ class Spool:
 
     # --------------------------------------------------------------------------------------
     def _unnest(self, connection: duckdb.DuckDBPyConnection, path: tuple[str, ...]) -> str | None:
-        """A table of the list's elements, one struct column ``item`` per row; None if empty."""
-        source, column = "root", path[0]
-        for depth, name in enumerate(path):
-            column = name
-            kind = self._type(connection, source, column)
+        """A table of the list's elements, one column per field; None if it is never filled."""
+        source = "root"
+        for depth, column in enumerate(path):
+            schema = _schema(connection, source)
+            kind = schema.field(column).type if column in schema.names else pa.null()
             if not (pa.types.is_list(kind) and pa.types.is_struct(kind.value_type)):
                 return None  # never a non-empty list of objects in this load
             target = f"list_{'_'.join(path[: depth + 1])}"
             connection.execute(
-                f"create or replace table {target} as select unnest({quoted(column)}) as item "
-                f"from {source} where len({quoted(column)}) > 0"
+                f"create or replace table {target} as select item.* from ("
+                f"select unnest({quoted(column)}) as item from {source} "
+                f"where len({quoted(column)}) > 0)"
             )
-            connection.execute(f"create or replace table {target} as select item.* from {target}")
             source = target
         return source
-
-    @staticmethod
-    def _type(connection: duckdb.DuckDBPyConnection, table: str, column: str) -> pa.DataType:
-        schema = connection.execute(f"select * from {table} limit 0").to_arrow_table().schema
-        return schema.field(column).type if column in schema.names else pa.null()
 
     def _batches(
         self,
@@ -276,9 +271,8 @@ class Spool:
         skip: set[tuple[str, ...]],
         depth: tuple[str, ...],
     ) -> Iterator[tuple[str, pa.RecordBatch]]:
-        schema = connection.execute(f"select * from {source} limit 0").to_arrow_table().schema
         columns: list[str] = []
-        for column in schema:
+        for column in _schema(connection, source):
             if (*depth, column.name) in skip:
                 continue
             columns.extend(
@@ -293,6 +287,10 @@ class Spool:
         )
         for batch in reader:
             yield table, batch
+
+
+def _schema(connection: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
+    return connection.execute(f"select * from {table} limit 0").to_arrow_table().schema
 
 
 def spooled(

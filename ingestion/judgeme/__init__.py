@@ -46,11 +46,6 @@ REVIEWS = Contract(
 )
 
 
-def prepare(review: dict[str, Any]) -> dict[str, Any]:
-    review["updated_at"] = parse_timestamp(review["updated_at"])
-    return review
-
-
 @dlt.source(name="judgeme")
 def judgeme_source(
     base_url: str = dlt.config.value,
@@ -89,7 +84,7 @@ def judgeme_source(
     ) -> Iterator[Any]:
         # flattened by DuckDB (ingestion.columnar); dlt's cursor filters the batches
         pages = read_ahead(review_pages(client, auth))
-        for _, item in spooled(pages, REVIEWS, quarantine, REVIEW_LAYOUT, prepare):
+        for _, item in spooled(pages, REVIEWS, quarantine, REVIEW_LAYOUT):
             yield item
 
     return reviews

@@ -244,9 +244,9 @@ def link_children(order: dict[str, Any]) -> dict[str, Any]:
 
 
 def prepare(record: dict[str, Any]) -> dict[str, Any]:
-    """The cursor as an instant (offsets differ across DST), children linked to the parent."""
+    """The cursor as an instant (offsets differ across DST) for dlt's incremental."""
     record["updated_at"] = parse_timestamp(record["updated_at"])
-    return link_children(record) if "line_items" in record else record
+    return record
 
 
 def paginate(client: VendorClient, resource: str, params: dict[str, Any]) -> Iterator[list[Any]]:
@@ -327,17 +327,16 @@ def shopify_source(
         since = cursor_in(state, first_updated_at)
         latest = since
         pages = pages_of("orders", since)
-        for table, item in spooled(pages, CONTRACTS["orders"], quarantine, ORDER_LAYOUT, prepare):
+        contract = CONTRACTS["orders"]
+        for table, item in spooled(pages, contract, quarantine, ORDER_LAYOUT, link_children):
             if table == "orders":
                 newest = pc.max(item["updated_at"]).as_py()
                 latest = latest if newest is None else max(latest, newest)
                 yield item
+            elif table == QUARANTINE_TABLE:
+                yield item
             else:
-                yield (
-                    item
-                    if table == QUARANTINE_TABLE
-                    else dlt.mark.with_hints(item, CHILD_HINTS[table], create_table_variant=True)
-                )
+                yield dlt.mark.with_hints(item, CHILD_HINTS[table], create_table_variant=True)
         state[CURSOR_STATE] = latest.isoformat()
 
     return [

@@ -45,55 +45,69 @@ shopify_customers as (
 
 ),
 
-ranked_phone_holders as (
+held_contacts as (
 
+    {#- the phones and emails Shopify customers hold, in one list -#}
     select
-        phone_e164,
+        'phone' as identity_type,
+        phone_e164 as identity_value,
         customer_id,
         customer_key,
-        row_number() over (
-            partition by phone_e164 order by created_at, customer_id
-        ) as holder_rank
+        created_at
     from shopify_customers
     where phone_e164 is not null
-
-),
-
-ranked_email_holders as (
-
+    union all
     select
-        email,
+        'email' as identity_type,
+        email as identity_value,
         customer_id,
         customer_key,
-        row_number() over (partition by email order by created_at, customer_id) as holder_rank
+        created_at
     from shopify_customers
     where email is not null
 
 ),
 
-seen_phones as (
+holders as (
 
-    select distinct phones.phone_e164
+    select
+        identity_type,
+        identity_value,
+        customer_id,
+        customer_key
+    from (
+        select
+            *,
+            row_number() over (
+                partition by identity_type, identity_value
+                order by created_at, customer_id
+            ) as holder_rank
+        from held_contacts
+    ) as ranked
+    where holder_rank = 1
+
+),
+
+seen_contacts as (
+
+    select
+        'phone' as identity_type,
+        phones.phone_e164 as identity_value
     from calls
     inner join phones
         on calls.customer_phone_raw = phones.phone_raw
     where phones.phone_e164 is not null
     union
-    select phone_e164
-    from shopify_customers
-    where phone_e164 is not null
-
-),
-
-seen_emails as (
-
-    select reviewer_email as email
+    select
+        'email' as identity_type,
+        reviewer_email as identity_value
     from reviews
     where reviewer_email is not null
     union
-    select email
-    from shopify_customers
-    where email is not null
+    select
+        identity_type,
+        identity_value
+    from held_contacts
 
 ),
 
@@ -108,39 +122,21 @@ by_shopify_id as (
 
 ),
 
-by_phone as (
+by_contact as (
 
     select
-        'phone' as identity_type,
-        seen_phones.phone_e164 as identity_value,
+        seen_contacts.identity_type,
+        seen_contacts.identity_value,
         coalesce(
-            ranked_phone_holders.customer_key,
-            {{ hash_key("'phone:' || seen_phones.phone_e164") }}
+            holders.customer_key,
+            {{ hash_key("seen_contacts.identity_type || ':' || seen_contacts.identity_value") }}
         ) as customer_key,
-        ranked_phone_holders.customer_id as shopify_customer_id
-    from seen_phones
-    left join ranked_phone_holders
+        holders.customer_id as shopify_customer_id
+    from seen_contacts
+    left join holders
         on
-            seen_phones.phone_e164 = ranked_phone_holders.phone_e164
-            and ranked_phone_holders.holder_rank = 1
-
-),
-
-by_email as (
-
-    select
-        'email' as identity_type,
-        seen_emails.email as identity_value,
-        coalesce(
-            ranked_email_holders.customer_key,
-            {{ hash_key("'email:' || seen_emails.email") }}
-        ) as customer_key,
-        ranked_email_holders.customer_id as shopify_customer_id
-    from seen_emails
-    left join ranked_email_holders
-        on
-            seen_emails.email = ranked_email_holders.email
-            and ranked_email_holders.holder_rank = 1
+            seen_contacts.identity_type = holders.identity_type
+            and seen_contacts.identity_value = holders.identity_value
 
 ),
 
@@ -148,9 +144,7 @@ final as (
 
     select * from by_shopify_id
     union all
-    select * from by_phone
-    union all
-    select * from by_email
+    select * from by_contact
 
 )
 
