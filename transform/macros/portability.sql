@@ -45,3 +45,32 @@
 {% macro default__integer_spine(count, column_name) -%}
     select range as {{ column_name }} from range({{ count }})
 {%- endmacro %}
+
+{#- Every match of a regular expression replaced (case-insensitive). -#}
+{% macro regex_replace_all(text, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace_all', 'earshot')(text, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regex_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }}, 'gi')
+{%- endmacro %}
+
+{#- One row per piece of text split on a regular expression: the piece and its
+    1-based position. Used as a lateral table: `cross join {{ split_to_rows(...) }}`. -#}
+{% macro split_to_rows(text, pattern, piece_column='piece', index_column='piece_index') -%}
+    {{ return(adapter.dispatch('split_to_rows', 'earshot')(text, pattern, piece_column, index_column)) }}
+{%- endmacro %}
+
+{% macro default__split_to_rows(text, pattern, piece_column, index_column) -%}
+    unnest(regexp_split_to_array({{ text }}, {{ pattern }}))
+        with ordinality as split_pieces({{ piece_column }}, {{ index_column }})
+{%- endmacro %}
+
+{#- Cosine similarity of two unit-length vectors stored as lists of floats. -#}
+{% macro vector_similarity(left, right) -%}
+    {{ return(adapter.dispatch('vector_similarity', 'earshot')(left, right)) }}
+{%- endmacro %}
+
+{% macro default__vector_similarity(left, right) -%}
+    list_inner_product({{ left }}, {{ right }})
+{%- endmacro %}

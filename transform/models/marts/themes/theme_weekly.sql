@@ -1,33 +1,24 @@
+{#- One row per theme and week: how often it was raised, by how many people,
+    its share of all mentions that week, its sentiment, and whether it is
+    emerging (see the column docs for the rule). -#}
+
 with
 
-documents as (
+mentions as (
 
-    select * from {{ ref('int_voice_documents_unioned') }}
+    select * from {{ ref('voice_mentions') }}
 
 ),
 
-theme_taxonomy as (
+taxonomy as (
 
     select * from {{ ref('theme_taxonomy') }}
 
 ),
 
-mentions as (
+weeks as (
 
-    select
-        documents.document_id,
-        documents.said_at,
-        coalesce(
-            cast(documents.customer_id as varchar),
-            documents.reviewer_email,
-            documents.customer_phone_raw
-        ) as speaker,
-        theme_taxonomy.theme,
-        theme_taxonomy.category
-
-    from documents
-    inner join theme_taxonomy
-        on {{ regex_contains('documents.document_text', 'theme_taxonomy.pattern') }}
+    select * from {{ ref('int_weeks') }}
 
 ),
 
@@ -35,23 +26,75 @@ weekly as (
 
     select
         theme,
-        category,
-        cast({{ dbt.date_trunc('week', 'said_at') }} as date) as week_start,
-        count(distinct document_id) as mentions,
-        count(distinct speaker) as customers
-
+        cast({{ dbt.date_trunc('week', 'mentioned_at') }} as date) as week_start,
+        count(*) as mentions,
+        count(distinct customer_key) as customers,
+        avg(sentiment) as average_sentiment
     from mentions
-    group by 1, 2, 3
+    group by 1, 2
+
+),
+
+filled as (
+
+    select
+        taxonomy.theme,
+        taxonomy.category,
+        weeks.week_start,
+        coalesce(weekly.mentions, 0) as mentions,
+        coalesce(weekly.customers, 0) as customers,
+        weekly.average_sentiment
+    from taxonomy
+    cross join weeks
+    left join weekly
+        on
+            taxonomy.theme = weekly.theme
+            and weeks.week_start = weekly.week_start
+
+),
+
+windowed as (
+
+    select
+        *,
+        mentions * 1.0 / nullif(sum(mentions) over (partition by week_start), 0) as share_of_voice,
+        avg(mentions) over (
+            partition by theme order by week_start rows between 4 preceding and 1 preceding
+        ) as previous_4_week_average,
+        sum(mentions) over (
+            partition by theme order by week_start rows between 3 preceding and current row
+        ) as last_4_week_mentions,
+        sum(mentions) over (
+            partition by theme order by week_start rows between 16 preceding and 4 preceding
+        ) * 4.0 / 13 as baseline_4_week_mentions
+    from filled
 
 ),
 
 final as (
 
     select
-        *,
-        mentions * 1.0 / sum(mentions) over (partition by week_start) as share_of_voice
-
-    from weekly
+        theme,
+        category,
+        week_start,
+        mentions,
+        customers,
+        share_of_voice,
+        average_sentiment,
+        previous_4_week_average,
+        case
+            when previous_4_week_average > 0
+                then mentions / previous_4_week_average - 1
+        end as change_vs_previous_4_weeks,
+        last_4_week_mentions,
+        baseline_4_week_mentions,
+        coalesce(
+            last_4_week_mentions >= {{ var('emerging_min_mentions') }}
+            and last_4_week_mentions
+            >= {{ var('emerging_growth') }} * baseline_4_week_mentions,
+            false
+        ) as is_emerging
+    from windowed
 
 )
 

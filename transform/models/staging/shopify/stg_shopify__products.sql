@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('shopify', 'products') }}
+
+),
+
+renamed as (
+
+    select
+        id as product_id,
+        title as product_title,
+        handle as product_handle,
+        product_type,
+        vendor,
+        body_html as description_html,
+        trim(regexp_replace(body_html, '<[^>]*>', ' ', 'g')) as description_text,
+        status as product_status,
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at
+
+    from source
+
+)
+
+select * from renamed
