@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -83,3 +84,124 @@ def sentiment_agreement(con: duckdb.DuckDBPyConnection, shop: Path, split: str) 
     )
     agree = sum(labels.get(k) == row["sentiment"] for k, row in planted.items())
     return agree / len(planted)
+
+
+def non_buyer_price_share(con: duckdb.DuckDBPyConnection) -> tuple[float, int]:
+    """Share of non-buyer conversations citing price, over all months, and the conversations."""
+    citing, total = con.execute(
+        """
+        select
+            coalesce(sum(case when reason = 'price' then conversations_citing end), 0),
+            (select sum(non_buyer_conversations) from (
+                select distinct month_start, non_buyer_conversations
+                from marts.non_purchase_reasons))
+        from marts.non_purchase_reasons
+        """
+    ).fetchone()
+    return citing / total, int(total)
+
+
+def aov_uplift(con: duckdb.DuckDBPyConnection) -> float:
+    """Talked-to customers' AOV over silent customers' AOV, less 1, over all cohorts."""
+    talked, silent = con.execute(
+        """
+        select
+            sum(case when has_conversation then net_revenue end)
+                / sum(case when has_conversation then orders end),
+            sum(case when not has_conversation then net_revenue end)
+                / sum(case when not has_conversation then orders end)
+        from marts.voice_vs_silent
+        """
+    ).fetchone()
+    return float(talked) / float(silent) - 1
+
+
+@dataclass(frozen=True)
+class SignalCheck:
+    product_id: int
+    title: str
+    kind: str  # signal or control
+    demand_rise_week_start: str
+    first_signal_week_start: str | None
+    weeks_ahead: int | None  # weeks from the first signal to the rise in demand
+
+
+def demand_signal_checks(con: duckdb.DuckDBPyConnection, shop: Path) -> list[SignalCheck]:
+    checks = []
+    for plant in truths(shop)["demand"]:
+        first = con.execute(
+            "select min(week_start) from marts.demand_signals where is_signal and product_id = ?",
+            [plant["product_id"]],
+        ).fetchone()[0]
+        rise = date.fromisoformat(plant["demand_rise_week_start"])
+        checks.append(
+            SignalCheck(
+                product_id=plant["product_id"],
+                title=plant["title"],
+                kind=plant["kind"],
+                demand_rise_week_start=plant["demand_rise_week_start"],
+                first_signal_week_start=None if first is None else first.isoformat(),
+                weeks_ahead=None if first is None else (rise - first).days // 7,
+            )
+        )
+    return checks
+
+
+def build_warehouse(shop: Path, workdir: Path, progress: bool = False) -> Path:
+    """Serve ``shop`` on loopback, load all three sources and run ``dbt build``.
+
+    Returns the warehouse file. Each step runs as its own process with the
+    project's interpreter and dbt, as a scheduled run would.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from sandbox.server import SandboxServer, source_settings
+
+    root = Path(__file__).resolve().parent.parent
+    warehouse = workdir / "earshot.duckdb"
+    workdir.mkdir(parents=True, exist_ok=True)
+    bin_dir = Path(sys.executable).parent
+    with SandboxServer(shop, rate_limits="fast") as server:
+        env = {
+            **os.environ,
+            **source_settings(server.url),
+            "EARSHOT_WAREHOUSE": str(warehouse),
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+            "RUNTIME__LOG_LEVEL": "ERROR",
+            "DO_NOT_TRACK": "1",
+            "HF_HUB_OFFLINE": "1",
+        }
+        steps = [
+            [sys.executable, "-m", f"ingestion.{source}"]
+            for source in ("shopify", "aircall", "judgeme")
+        ]
+        steps.append(
+            [
+                str(bin_dir / "dbt"),
+                "build",
+                "--project-dir",
+                str(root / "transform"),
+                "--profiles-dir",
+                str(root / "transform"),
+                "--target-path",
+                str(workdir / "dbt_target"),
+                "--log-path",
+                str(workdir / "dbt_logs"),
+            ]
+        )
+        for command in steps:
+            if progress:
+                print(
+                    "running", " ".join(command[-1:] if "ingestion" in command[-1] else command[:2])
+                )
+            # the project's own interpreter and dbt, with arguments this function builds
+            done = subprocess.run(  # noqa: S603
+                command, env=env, capture_output=True, text=True, check=False
+            )
+            if done.returncode != 0:
+                raise RuntimeError(
+                    f"{' '.join(command)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+                )
+    return warehouse

@@ -74,3 +74,12 @@
 {% macro default__vector_similarity(left, right) -%}
     list_inner_product({{ left }}, {{ right }})
 {%- endmacro %}
+
+{#- The text of a regular expression's first capture group, or null without a match. -#}
+{% macro regex_extract(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_extract', 'earshot')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_extract(text, pattern) -%}
+    nullif(regexp_extract({{ text }}, {{ pattern }}, 1), '')
+{%- endmacro %}

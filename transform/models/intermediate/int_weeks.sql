@@ -43,8 +43,11 @@ spine as (
 final as (
 
     select
+        spine.week_number,
         cast({{ dbt.dateadd('week', 'spine.week_number', 'bounds.first_week') }} as date)
-            as week_start
+            as week_start,
+        {{ dbt.dateadd('week', 'spine.week_number', 'bounds.first_week') }} = bounds.last_week
+            as is_latest
     from bounds
     cross join spine
     where {{ dbt.dateadd('week', 'spine.week_number', 'bounds.first_week') }} <= bounds.last_week

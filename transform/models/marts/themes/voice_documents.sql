@@ -57,6 +57,7 @@ final as (
         documents.document_id,
         documents.source,
         documents.customer_key,
+        documents.call_id,
         documents.call_purpose,
         documents.product_id,
         documents.said_at,

@@ -1,0 +1,95 @@
+{#- Why non-buyers did not buy: among conversations with cart abandoners and
+    lapsed customers (answered calls of var('non_buyer_call_purposes')), how
+    many raised each reason (a theme), month by month. A conversation raising
+    no theme counts under `no_reason_given`; one raising two counts under
+    both, so a month's shares can add up to more than 1. -#}
+
+with
+
+calls as (
+
+    select * from {{ ref('int_calls_identified') }}
+
+),
+
+documents as (
+
+    select * from {{ ref('voice_documents') }}
+
+),
+
+mentions as (
+
+    select * from {{ ref('voice_mentions') }}
+
+),
+
+conversations as (
+
+    select
+        call_id,
+        call_purpose,
+        cast({{ dbt.date_trunc('month', 'started_at') }} as date) as month_start
+    from calls
+    where
+        is_answered
+        and call_purpose in ({{ "'" ~ var('non_buyer_call_purposes') | join("', '") ~ "'" }})
+
+),
+
+call_reasons as (
+
+    {#- a call's reasons: the themes raised in its notes or its transcript -#}
+    select distinct
+        documents.call_id,
+        mentions.theme as reason
+    from documents
+    inner join mentions
+        on documents.document_id = mentions.document_id
+    where documents.call_id is not null
+
+),
+
+reasons as (
+
+    select
+        conversations.call_id,
+        conversations.call_purpose,
+        conversations.month_start,
+        coalesce(call_reasons.reason, 'no_reason_given') as reason
+    from conversations
+    left join call_reasons
+        on conversations.call_id = call_reasons.call_id
+
+),
+
+monthly_conversations as (
+
+    select
+        month_start,
+        count(*) as non_buyer_conversations
+    from conversations
+    group by 1
+
+),
+
+final as (
+
+    select
+        reasons.reason,
+        reasons.month_start,
+        count(distinct reasons.call_id) as conversations_citing,
+        count(distinct case
+            when reasons.call_purpose = 'cart_abandoner_outreach' then reasons.call_id
+        end) as cart_abandoner_conversations_citing,
+        monthly_conversations.non_buyer_conversations,
+        count(distinct reasons.call_id) * 1.0
+        / monthly_conversations.non_buyer_conversations as share_citing
+    from reasons
+    inner join monthly_conversations
+        on reasons.month_start = monthly_conversations.month_start
+    group by 1, 2, 5
+
+)
+
+select * from final
