@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from sandbox import answer_key
+from sandbox import answer_key, harness
 from sandbox.generate import SCALES, generate
 
 
@@ -30,7 +30,7 @@ def main() -> None:
     shop = workdir / "shop"
     if not (shop / "answer_key" / "truths.json").exists():
         generate(shop, seed=args.seed, scale=SCALES[args.scale])
-    warehouse = answer_key.build_warehouse(shop, workdir / "warehouse", progress=True)
+    warehouse = harness.build_warehouse(shop, workdir / "warehouse", progress=True)
     truths = answer_key.truths(shop)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         print(f"\nshop: scale {args.scale}, seed {args.seed}; warehouse {warehouse}")

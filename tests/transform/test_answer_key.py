@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from sandbox import answer_key
+from sandbox import answer_key, harness
 from sandbox.generate import SCALES, generate
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +21,7 @@ def shop_and_marts(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("answer_key")
     shop = workdir / "shop"
     generate(shop, seed=7, scale=SCALES["S"])
-    warehouse = answer_key.build_warehouse(shop, workdir / "warehouse")
+    warehouse = harness.build_warehouse(shop, workdir / "warehouse")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         yield shop, con
 

@@ -1,3 +1,18 @@
+{#- Every line of every real order (not a test, not cancelled), net of its refunds.
+
+    Incremental: a run re-reads the orders loaded since the last run (see
+    macros/incremental.sql) and replaces all their lines (delete+insert on
+    order_id), so a line removed by an edit goes too. An order cancelled or
+    marked as a test since has no lines to insert: the pre-hook deletes its
+    old ones. -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where order_id in (select order_id from {{ ref('stg_shopify__orders') }} where (is_test or is_cancelled) and {{ loaded_since_last_run('load_id') }}){% endif %}"
+) }}
+
 with
 
 orders as (
@@ -33,7 +48,10 @@ refunds_per_line as (
 real_orders as (
 
     select * from orders
-    where not is_test and not is_cancelled
+    where
+        not is_test
+        and not is_cancelled
+        and {% if is_incremental() %}{{ loaded_since_last_run('load_id') }}{% else %}true{% endif %}
 
 ),
 
@@ -53,7 +71,8 @@ final as (
         cast(
             order_lines.line_amount - coalesce(refunds_per_line.refunded_amount, 0)
             as decimal(18, 2)
-        ) as net_amount
+        ) as net_amount,
+        real_orders.load_id
 
     from order_lines
     inner join real_orders

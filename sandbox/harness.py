@@ -1,0 +1,81 @@
+"""Building a warehouse from a sandbox shop, step by step, as a scheduled run would.
+
+Each step runs in its own process with the project's interpreter and dbt:
+``load_sources`` runs the three dlt sources against the twins, ``dbt`` runs
+one dbt command on the warehouse. The answer-key report and the tests that
+replay days use these.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sandbox.server import SandboxServer, source_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ("shopify", "aircall", "judgeme")
+
+
+def _environment(warehouse: Path, url: str | None = None) -> dict[str, str]:
+    return {
+        **os.environ,
+        **(source_settings(url) if url else {}),
+        "EARSHOT_WAREHOUSE": str(warehouse),
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+        "RUNTIME__LOG_LEVEL": "ERROR",
+        "DO_NOT_TRACK": "1",
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def _run(command: list[str], env: dict[str, str]) -> str:
+    # the project's own interpreter and dbt, with arguments built here
+    done = subprocess.run(  # noqa: S603
+        command, env=env, capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(command)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        )
+    return done.stdout
+
+
+def load_sources(url: str, warehouse: Path) -> None:
+    """Load Shopify, Aircall and Judge.me from the twins at ``url`` into ``warehouse``."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    for source in SOURCES:
+        _run([sys.executable, "-m", f"ingestion.{source}"], _environment(warehouse, url))
+
+
+def dbt(warehouse: Path, *arguments: str) -> str:
+    """Run one dbt command (``"build"``, ``"build", "--full-refresh"``) on ``warehouse``."""
+    workdir = warehouse.parent
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        *arguments,
+        "--project-dir",
+        str(ROOT / "transform"),
+        "--profiles-dir",
+        str(ROOT / "transform"),
+        "--target-path",
+        str(workdir / "dbt_target"),
+        "--log-path",
+        str(workdir / "dbt_logs"),
+    ]
+    return _run(command, _environment(warehouse))
+
+
+def build_warehouse(shop: Path, workdir: Path, progress: bool = False) -> Path:
+    """Serve ``shop`` on loopback, load all three sources and run ``dbt build``."""
+    warehouse = workdir / "earshot.duckdb"
+    with SandboxServer(shop, rate_limits="fast") as server:
+        if progress:
+            print("loading", ", ".join(SOURCES), flush=True)
+        load_sources(server.url, warehouse)
+    if progress:
+        print("dbt build", flush=True)
+    dbt(warehouse, "build")
+    return warehouse

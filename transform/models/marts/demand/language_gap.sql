@@ -1,0 +1,149 @@
+{#- The words customers use for a product against the words its own
+    description uses: one row per product and term that customers used in at
+    least var('language_gap_min_documents') documents about it, or that the
+    description uses. A large positive gap is a word customers reach for that
+    the listing never says; a large negative one, a listing word customers
+    never repeat. Words are read after typo repair; seeds/stop_words.csv
+    lists the words left out. -#}
+
+with
+
+documents as (
+
+    select * from {{ ref('voice_documents') }}
+
+),
+
+sentences as (
+
+    select * from {{ ref('int_voice_sentences') }}
+
+),
+
+sentence_scores as (
+
+    select * from {{ ref('int_sentence_scores') }}
+
+),
+
+products as (
+
+    select * from {{ ref('stg_shopify__products') }}
+
+),
+
+stop_words as (
+
+    select * from {{ ref('stop_words') }}
+
+),
+
+customer_words as (
+
+    select distinct
+        documents.product_id,
+        documents.document_id,
+        split_pieces.term
+    from documents
+    inner join sentences
+        on documents.document_id = sentences.document_id
+    inner join sentence_scores
+        on sentences.sentence_hash = sentence_scores.sentence_hash
+    cross join {{ split_to_rows(
+        'sentence_scores.repaired_text', "'[^a-z]+'", piece_column='term', index_column='term_index'
+    ) }}
+    where documents.product_id is not null
+
+),
+
+customer_terms as (
+
+    select
+        customer_words.product_id,
+        customer_words.term,
+        count(distinct customer_words.document_id) as customer_documents
+    from customer_words
+    where {{ dbt.length('customer_words.term') }} > 2
+    group by 1, 2
+
+),
+
+product_documents as (
+
+    select
+        product_id,
+        count(*) as documents
+    from documents
+    where product_id is not null
+    group by 1
+
+),
+
+description_words as (
+
+    select
+        products.product_id,
+        split_pieces.term
+    from products
+    cross join {{ split_to_rows(
+        'lower(products.description_text)', "'[^a-z]+'", piece_column='term', index_column='term_index'
+    ) }}
+    where {{ dbt.length('split_pieces.term') }} > 2
+
+),
+
+description_terms as (
+
+    select
+        product_id,
+        term,
+        count(*) as description_uses,
+        count(*) * 1.0 / sum(count(*)) over (partition by product_id) as description_share
+    from description_words
+    group by 1, 2
+
+),
+
+joined as (
+
+    select
+        coalesce(customer_terms.product_id, description_terms.product_id) as product_id,
+        coalesce(customer_terms.term, description_terms.term) as term,
+        coalesce(customer_terms.customer_documents, 0) as customer_documents,
+        coalesce(description_terms.description_uses, 0) as description_uses,
+        coalesce(description_terms.description_share, 0) as description_share
+    from customer_terms
+    full outer join description_terms
+        on
+            customer_terms.product_id = description_terms.product_id
+            and customer_terms.term = description_terms.term
+
+),
+
+final as (
+
+    select
+        joined.product_id,
+        products.product_title,
+        joined.term,
+        joined.customer_documents,
+        joined.customer_documents * 1.0 / product_documents.documents as customer_share,
+        joined.description_uses,
+        joined.description_share,
+        joined.customer_documents * 1.0 / product_documents.documents
+        - joined.description_share as language_gap
+    from joined
+    inner join products
+        on joined.product_id = products.product_id
+    inner join product_documents
+        on joined.product_id = product_documents.product_id
+    where
+        joined.term not in (select stop_words.word from stop_words)
+        and (
+            joined.customer_documents >= {{ var('language_gap_min_documents') }}
+            or joined.description_uses > 0
+        )
+
+)
+
+select * from final
