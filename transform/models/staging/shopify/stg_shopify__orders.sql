@@ -19,6 +19,7 @@ renamed as (
         currency as currency_code,
         financial_status,
         cast(subtotal_price as decimal(18, 2)) as subtotal_price,
+        cast(total_line_items_price as decimal(18, 2)) as total_line_items_price,
         cast(total_discounts as decimal(18, 2)) as total_discounts,
         cast(total_tax as decimal(18, 2)) as total_tax,
         cast(total_price as decimal(18, 2)) as total_price,
