@@ -37,6 +37,11 @@ def planted_texts(shop: Path) -> dict[str, dict]:
     return {f"{row['source']}:{row['record_id']}": row for row in rows}
 
 
+def planted_in(shop: Path, split: str) -> dict[str, dict]:
+    """The planted texts of one split (`tuning` or `holdout`)."""
+    return {key: row for key, row in planted_texts(shop).items() if split_of(key) == split}
+
+
 @dataclass(frozen=True)
 class ThemeScore:
     theme: str
@@ -49,7 +54,7 @@ def theme_scores(
     con: duckdb.DuckDBPyConnection, shop: Path, split: str
 ) -> tuple[dict[str, ThemeScore], int]:
     """Precision and recall per theme over one split's documents, and the documents scored."""
-    planted = {k: v for k, v in planted_texts(shop).items() if split_of(k) == split}
+    planted = planted_in(shop, split)
     found: dict[str, set[str]] = {}
     for document_id, theme in con.execute(
         "select document_id, theme from marts.voice_mentions"
@@ -78,7 +83,7 @@ def theme_scores(
 
 def sentiment_agreement(con: duckdb.DuckDBPyConnection, shop: Path, split: str) -> float:
     """Share of one split's documents whose sentiment label equals the planted one."""
-    planted = {k: v for k, v in planted_texts(shop).items() if split_of(k) == split}
+    planted = planted_in(shop, split)
     labels = dict(
         con.execute("select document_id, sentiment_label from marts.voice_documents").fetchall()
     )

@@ -2,8 +2,8 @@
 gives the same marts as building day 2 from scratch.
 
 The twins' clock replays the shop: on day 1 they serve what existed then; by
-day 2 new orders, calls and reviews have arrived and some day-1 orders were
-refunded, edited or cancelled.
+day 2 new orders, calls and reviews have arrived and day 1 is chosen so that
+refunds of day-1 orders land in between.
 """
 
 from __future__ import annotations

@@ -40,17 +40,26 @@ spine as (
 
 ),
 
-final as (
+weeks as (
 
     select
         spine.week_number,
         cast({{ dbt.dateadd('week', 'spine.week_number', 'bounds.first_week') }} as date)
             as week_start,
-        {{ dbt.dateadd('week', 'spine.week_number', 'bounds.first_week') }} = bounds.last_week
-            as is_latest
+        bounds.last_week
     from bounds
     cross join spine
-    where {{ dbt.dateadd('week', 'spine.week_number', 'bounds.first_week') }} <= bounds.last_week
+
+),
+
+final as (
+
+    select
+        week_number,
+        week_start,
+        week_start = last_week as is_latest
+    from weeks
+    where week_start <= last_week
 
 )
 

@@ -1,7 +1,8 @@
 {#- What past demand signals were followed by: for each signal onset whose
     aftermath is complete, average weekly units in weeks 2 to 9 after it
-    against the 8 weeks before it. The voice-adjusted forecast applies the
-    average lift of the onsets a forecaster could have seen. -#}
+    against the 8 weeks before it. The voice-adjusted forecast
+    (int_demand_forecasts) pools the onsets a forecaster could have seen: their
+    units after over their units before; `lift` is each onset's own, for reading. -#}
 
 with
 

@@ -30,8 +30,7 @@ def model(dbt, session):
         row[0] for row in examples.project("example").fetchall()
     )
     repaired = [language.repair_typos(row[1], vocabulary) for row in rows]
-    vectors = language.Encoder().encode(repaired) if repaired else None
-    embedding_type = pa.list_(pa.float32())
+    vectors = language.Encoder().encode(repaired) if repaired else []
     return pa.table(
         {
             "sentence_hash": pa.array(hashes, pa.string()),
@@ -39,9 +38,6 @@ def model(dbt, session):
             "lexicon_sentiment": pa.array(
                 [language.lexicon_sentiment(text) for text in repaired], pa.float64()
             ),
-            "embedding": pa.array(
-                [] if vectors is None else [vector.tolist() for vector in vectors],
-                embedding_type,
-            ),
+            "embedding": pa.array([v.tolist() for v in vectors], pa.list_(pa.float32())),
         }
     )
