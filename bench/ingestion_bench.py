@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+from _process import run_child
 from _twins import serve
 
 from ingestion import aircall, judgeme, shopify
@@ -72,19 +73,6 @@ def environment(url: str, warehouse: Path, config: dict[str, str]) -> dict[str, 
         "EARSHOT_WAREHOUSE": str(warehouse),
         "RUNTIME__LOG_LEVEL": "ERROR",
     }
-
-
-def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """(seconds, peak RSS in bytes) of one child process."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - started
-    errors = child.stderr.read().decode(errors="replace")
-    child.stderr.close()
-    if status != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{errors[-3000:]}")
-    return elapsed, usage.ru_maxrss * 1024
 
 
 def rows_in(warehouse: Path, dataset: str) -> tuple[int, int]:

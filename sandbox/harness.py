@@ -50,8 +50,12 @@ def load_sources(url: str, warehouse: Path) -> None:
         _run([sys.executable, "-m", f"ingestion.{source}"], _environment(warehouse, url))
 
 
-def dbt(warehouse: Path, *arguments: str) -> str:
-    """Run one dbt command (``"build"``, ``"build", "--full-refresh"``) on ``warehouse``."""
+def dbt_command(warehouse: Path, *arguments: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one dbt command on ``warehouse``.
+
+    dbt's target and log folders live beside the warehouse, so that builds of
+    different warehouses never share a parse cache or a log.
+    """
     workdir = warehouse.parent
     command = [
         str(Path(sys.executable).parent / "dbt"),
@@ -65,7 +69,12 @@ def dbt(warehouse: Path, *arguments: str) -> str:
         "--log-path",
         str(workdir / "dbt_logs"),
     ]
-    return _run(command, _environment(warehouse))
+    return command, _environment(warehouse)
+
+
+def dbt(warehouse: Path, *arguments: str) -> str:
+    """Run one dbt command (``"build"``, ``"build", "--full-refresh"``) on ``warehouse``."""
+    return _run(*dbt_command(warehouse, *arguments))
 
 
 def build_warehouse(shop: Path, workdir: Path, progress: bool = False) -> Path:
