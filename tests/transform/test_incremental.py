@@ -72,6 +72,7 @@ def replayed(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "incremental": marts(incremental),
         "full_refresh": marts(full),
         "compiled": incremental.parent / "dbt_target" / "run" / "earshot" / "models",
+        "warehouse": incremental,
     }
 
 
@@ -90,3 +91,38 @@ def test_day_two_brought_new_data_through_the_incremental_path(replayed: dict) -
     # the second build ran the models' incremental statements, not a rebuild
     order_lines = (replayed["compiled"] / "intermediate" / "int_order_lines_netted.sql").read_text()
     assert "delete from" in order_lines.lower()
+
+
+def test_a_change_to_the_theme_rules_reads_every_sentence_again(
+    replayed: dict, tmp_path: Path
+) -> None:
+    """Editing the rules (here the denial pattern) needs no --full-refresh."""
+    rules = '{theme_negation_pattern: "\\\\bno complaints\\\\b"}'
+    incremental = tmp_path / "incremental" / "earshot.duckdb"
+    full = tmp_path / "full" / "earshot.duckdb"
+    for copy in (incremental, full):
+        copy.parent.mkdir()
+        shutil.copy(replayed["warehouse"], copy)
+
+    def sentence_themes(warehouse: Path) -> tuple[list[tuple], set[str]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute(
+                "select sentence_hash, theme, match_method from intermediate.int_sentence_themes"
+            ).fetchall()
+            fingerprints = {
+                row[0]
+                for row in con.execute(
+                    "select distinct rules_fingerprint from intermediate.int_sentence_themes"
+                ).fetchall()
+            }
+        return sorted(rows, key=repr), fingerprints
+
+    before, old_fingerprints = sentence_themes(incremental)
+    harness.dbt(incremental, "run", "-s", "int_sentence_themes", "--vars", rules)
+    harness.dbt(full, "run", "-s", "int_sentence_themes", "--full-refresh", "--vars", rules)
+    after, new_fingerprints = sentence_themes(incremental)
+    from_scratch, _ = sentence_themes(full)
+    assert len(new_fingerprints) == 1
+    assert new_fingerprints.isdisjoint(old_fingerprints)
+    assert after == from_scratch
+    assert after != before  # the looser denial pattern cancels fewer themes

@@ -5,6 +5,9 @@ Aircall sends ``raw_digits`` formatted for people (``+44 7700 900123``,
 E.164 (``+447700900123``) with the ``phonenumbers`` package, so that a caller
 is recognised as the customer who ordered. A number without a country code is
 read in ``var('phone_default_region')``; one that cannot be read stays null.
+
+Incremental on the raw number: a run reads only numbers not seen before. Run
+with --full-refresh after changing ``phone_default_region``.
 """
 
 import pandas as pd
@@ -22,18 +25,14 @@ def to_e164(raw, region):
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", unique_key="phone_raw")
     region = dbt.config.get("phone_default_region") or "US"
     customer_phones = dbt.ref("stg_shopify__customers").project("phone_raw")
     caller_phones = dbt.ref("stg_aircall__calls").project("customer_phone_raw as phone_raw")
-    numbers = [
-        row[0]
-        for row in customer_phones.union(caller_phones)
-        .filter("phone_raw is not null")
-        .distinct()
-        .order("phone_raw")
-        .fetchall()
-    ]
+    phones = customer_phones.union(caller_phones).filter("phone_raw is not null")
+    if dbt.is_incremental:
+        phones = phones.filter(f"phone_raw not in (select phone_raw from {dbt.this})")
+    numbers = [row[0] for row in phones.distinct().order("phone_raw").fetchall()]
     return pd.DataFrame(
         {
             "phone_raw": pd.Series(numbers, dtype="string"),

@@ -5,6 +5,8 @@
     (weight var('sentiment_lexicon_weight')) with the themes' typical polarity
     from the taxonomy; a sentence with no theme keeps its lexicon score. -#}
 
+{{ config(materialized='table') }}
+
 with
 
 sentences as (

@@ -8,15 +8,29 @@
 
     Negation: a sentence that denies ("it's not the price", "no complaints
     about the delivery", var('theme_negation_pattern')) carries none of the
-    themes marked negatable, by either method. -#}
+    themes marked negatable, by either method.
+
+    A sentence that carries no theme keeps one row with a null theme: it was
+    read. Incremental on sentence_hash: a run reads only sentences not read
+    under the current rules. The rules' fingerprint covers the taxonomy and
+    example seeds and the negation pattern, so editing any of them re-reads
+    every sentence on the next run, no --full-refresh needed. -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='sentence_hash'
+) }}
+
+{%- set denial = "'" ~ var('theme_negation_pattern') | replace("'", "''") ~ "'" %}
+{%- set taxonomy_fields = [
+    'theme', 'category', 'polarity', 'negatable', 'min_similarity', 'patterns', 'version'
+] %}
+{%- set taxonomy_row_text = "coalesce(cast(" ~ taxonomy_fields | join(
+    " as varchar), '') || '|' || coalesce(cast("
+) ~ " as varchar), '')" %}
 
 with
-
-sentences as (
-
-    select * from {{ ref('int_sentence_scores') }}
-
-),
 
 taxonomy as (
 
@@ -24,11 +38,48 @@ taxonomy as (
 
 ),
 
+theme_examples as (
+
+    select * from {{ ref('theme_examples') }}
+
+),
+
+rules as (
+
+    select {{ hash_key('taxonomy_text || examples_text || ' ~ denial) }} as rules_fingerprint
+    from (
+        select
+            (
+                select {{ dbt.listagg(taxonomy_row_text, "';'", 'order by theme') }}
+                from taxonomy
+            ) as taxonomy_text,
+            (
+                select {{
+                    dbt.listagg("theme || '|' || example", "';'", 'order by theme, example')
+                }}
+                from theme_examples
+            ) as examples_text
+    ) as rule_texts
+
+),
+
+sentences as (
+
+    select * from {{ ref('int_sentence_scores') }}
+    {% if is_incremental() %}
+        where sentence_hash not in (
+            select sentence_hash from {{ this }}
+            where rules_fingerprint = (select rules_fingerprint from rules)
+        )
+    {% endif %}
+
+),
+
 current_examples as (
 
     select
         {{ hash_key("theme || ':' || lower(example)") }} as example_hash
-    from {{ ref('theme_examples') }}
+    from theme_examples
 
 ),
 
@@ -45,7 +96,6 @@ negations as (
 
     select
         sentence_hash,
-        {%- set denial = "'" ~ var('theme_negation_pattern') | replace("'", "''") ~ "'" %}
         {{ regex_contains('repaired_text', denial) }} as is_denial
     from sentences
 
@@ -128,7 +178,7 @@ matches as (
 
 ),
 
-final as (
+themed as (
 
     select
         matches.sentence_hash,
@@ -141,6 +191,38 @@ final as (
     from matches
     inner join taxonomy
         on matches.theme = taxonomy.theme
+
+),
+
+unthemed as (
+
+    select
+        sentence_hash,
+        cast(null as varchar) as theme,
+        cast(null as varchar) as category,
+        cast(null as double) as polarity,
+        cast(null as varchar) as match_method,
+        cast(null as double) as similarity,
+        (select max(taxonomy.version) from taxonomy) as taxonomy_version
+    from sentences
+    where not exists (
+        select 1 from themed
+        where themed.sentence_hash = sentences.sentence_hash
+    )
+
+),
+
+final as (
+
+    select
+        all_rows.*,
+        rules.rules_fingerprint
+    from (
+        select * from themed
+        union all
+        select * from unthemed
+    ) as all_rows
+    cross join rules
 
 )
 

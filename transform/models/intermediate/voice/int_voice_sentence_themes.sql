@@ -2,6 +2,8 @@
     carries, that theme (no theme: one row with a null theme). The marts roll
     this up by document and by document x theme. -#}
 
+{{ config(materialized='table') }}
+
 with
 
 sentences as (
