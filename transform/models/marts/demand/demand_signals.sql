@@ -1,15 +1,50 @@
 {#- Per product and week: are customers asking for it (requests, stock-out
-    complaints) noticeably more than usual? The score compares the distinct
-    customers asking over the last 4 weeks with the product's usual rate over
-    the 26 weeks before them, in units of the usual rate's spread (a Poisson
-    z-score, with one customer added to the baseline so a product nobody
-    asked about does not score on a single ask). -#}
+    complaints) noticeably more than usual, and more than the shop's own
+    growth and the product's sales explain? Both must hold:
+
+    - significant: the distinct customers asking over the last 4 weeks
+      against the product's usual rate over the 26 weeks before them, in
+      units of that rate's spread (a Poisson z-score, one customer added to
+      the baseline so a product nobody asked about does not score on a single
+      ask), reaches var('demand_signal_min_score');
+    - material: those asks reach var('demand_signal_min_growth') times what
+      was expected, the usual rate grown by whichever grew more over the same
+      weeks: asks about every other product (a busy season, a growing shop) or
+      this product's own units (more buyers ask more; asks that follow a rise
+      in sales are not a signal of it).
+
+    A product is scored only once it has the full 26 weeks of baseline. -#}
 
 with
 
 weekly as (
 
     select * from {{ ref('product_demand_weekly') }}
+
+),
+
+shop_weekly as (
+
+    select
+        week_start,
+        sum(demand_customers) as shop_demand_customers
+    from weekly
+    group by 1
+
+),
+
+with_shop as (
+
+    select
+        weekly.product_id,
+        weekly.product_title,
+        weekly.week_start,
+        weekly.units,
+        weekly.demand_customers,
+        shop_weekly.shop_demand_customers - weekly.demand_customers as other_demand_customers
+    from weekly
+    inner join shop_weekly
+        on weekly.week_start = shop_weekly.week_start
 
 ),
 
@@ -21,15 +56,24 @@ windowed as (
         week_start,
         units,
         demand_customers,
-        sum(demand_customers) over (
+        count(*) over baseline_weeks as baseline_week_count,
+        sum(demand_customers) over recent_weeks as recent_customers,
+        coalesce(sum(demand_customers) over baseline_weeks, 0) * 4.0 / 26 as baseline_customers,
+        sum(other_demand_customers) over recent_weeks as recent_other_customers,
+        coalesce(sum(other_demand_customers) over baseline_weeks, 0) * 4.0 / 26
+            as baseline_other_customers,
+        sum(units) over recent_weeks as recent_units,
+        coalesce(sum(units) over baseline_weeks, 0) * 4.0 / 26 as baseline_units
+    from with_shop
+    window
+        recent_weeks as (
             partition by product_id order by week_start
             rows between 3 preceding and current row
-        ) as recent_customers,
-        coalesce(sum(demand_customers) over (
+        ),
+        baseline_weeks as (
             partition by product_id order by week_start
             rows between 29 preceding and 4 preceding
-        ), 0) * 4.0 / 26 as baseline_customers
-    from weekly
+        )
 
 ),
 
@@ -37,7 +81,11 @@ scored as (
 
     select
         *,
-        (recent_customers - baseline_customers) / sqrt(baseline_customers + 1) as signal_score
+        (recent_customers - baseline_customers) / sqrt(baseline_customers + 1) as signal_score,
+        greatest(
+            (recent_other_customers + 1) / (baseline_other_customers + 1),
+            (recent_units + 1) / (baseline_units + 1)
+        ) as explained_growth
     from windowed
 
 ),
@@ -53,8 +101,14 @@ final as (
         recent_customers,
         baseline_customers,
         signal_score,
-        recent_customers >= {{ var('demand_signal_min_customers') }}
-        and signal_score >= {{ var('demand_signal_min_score') }} as is_signal
+        explained_growth,
+        baseline_customers * explained_growth as expected_customers,
+        baseline_week_count = 26
+        and recent_customers >= {{ var('demand_signal_min_customers') }}
+        and signal_score >= {{ var('demand_signal_min_score') }}
+        and recent_customers
+        >= {{ var('demand_signal_min_growth') }} * baseline_customers * explained_growth
+            as is_signal
     from scored
 
 )

@@ -1,0 +1,92 @@
+"""demand_signals on made-up weekly series: what raises a signal and what must not.
+
+Each scenario writes a ``marts.product_demand_weekly`` of thirty-one weeks per
+product into an empty warehouse and runs only ``demand_signals`` on it. Asks
+are 5 customers a week and units 10 unless the scenario raises them in weeks
+28-31; a product is scored from its 30th week, the first with 26 weeks of
+baseline before the recent four.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from sandbox import harness
+
+WEEKS = 31
+
+
+def signals(
+    workdir: Path, products: list[int], units: str, askers: str, variables: str = "{}"
+) -> set[tuple[int, int]]:
+    """(product, week number) of every signal, for series given as SQL on product_id, week."""
+    warehouse = workdir / "earshot.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            f"""
+            create table marts.product_demand_weekly as
+            select
+                product_id,
+                'product ' || product_id as product_title,
+                cast(date '2025-01-06' + cast(7 * (week - 1) as integer) as date) as week_start,
+                {units} as units,
+                {askers} as demand_customers
+            from unnest(?) as products(product_id)
+            cross join range(1, {WEEKS + 1}) as weeks(week)
+            """,
+            [products],
+        )
+    harness.dbt(warehouse, "run", "--select", "demand_signals", "--vars", variables)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return set(
+            con.execute(
+                "select product_id, cast(date_diff('week', date '2025-01-06', week_start) "
+                "as integer) + 1 from marts.demand_signals where is_signal"
+            ).fetchall()
+        )
+
+
+def test_asks_that_run_ahead_of_sales_signal_and_asks_that_follow_sales_do_not(
+    tmp_path: Path,
+) -> None:
+    # 1: asks quadruple while sales stay flat; 2: asks triple with its units
+    # (its z-score alone would pass); 3: asks spike in weeks 10-13, before it
+    # has a baseline; 5-10: flat.
+    raised = signals(
+        tmp_path,
+        [1, 2, 3, 5, 6, 7, 8, 9, 10],
+        units="case when product_id = 2 and week >= 28 then 30 else 10 end",
+        askers="""case
+            when product_id = 1 and week >= 28 then 20
+            when product_id = 2 and week >= 28 then 15
+            when product_id = 3 and week between 10 and 13 then 20
+            else 5
+        end""",
+    )
+    assert raised == {(1, 30), (1, 31)}
+
+
+def test_asks_rising_across_the_whole_shop_signal_nothing(tmp_path: Path) -> None:
+    # a busy season: every product's asks triple while units stay flat
+    raised = signals(
+        tmp_path,
+        [1, 2, 3, 4],
+        units="10",
+        askers="case when week >= 28 then 15 else 5 end",
+    )
+    assert raised == set()
+
+
+def test_without_the_growth_condition_the_shop_wide_rise_would_signal(tmp_path: Path) -> None:
+    """The season above passes the z-score test: the growth condition is what stops it."""
+    raised = signals(
+        tmp_path,
+        [1, 2, 3, 4],
+        units="10",
+        askers="case when week >= 28 then 15 else 5 end",
+        variables="{demand_signal_min_growth: 1}",
+    )
+    assert raised == {(product, week) for product in (1, 2, 3, 4) for week in (30, 31)}
