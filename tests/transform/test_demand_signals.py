@@ -16,6 +16,12 @@ import duckdb
 from sandbox import harness
 
 WEEKS = 31
+# a busy season: every product's asks triple while units stay flat
+SEASON = {
+    "products": [1, 2, 3, 4],
+    "units": "10",
+    "askers": "case when week >= 28 then 15 else 5 end",
+}
 
 
 def signals(
@@ -70,23 +76,11 @@ def test_asks_that_run_ahead_of_sales_signal_and_asks_that_follow_sales_do_not(
 
 
 def test_asks_rising_across_the_whole_shop_signal_nothing(tmp_path: Path) -> None:
-    # a busy season: every product's asks triple while units stay flat
-    raised = signals(
-        tmp_path,
-        [1, 2, 3, 4],
-        units="10",
-        askers="case when week >= 28 then 15 else 5 end",
-    )
+    raised = signals(tmp_path, **SEASON)
     assert raised == set()
 
 
 def test_without_the_growth_condition_the_shop_wide_rise_would_signal(tmp_path: Path) -> None:
     """The season above passes the z-score test: the growth condition is what stops it."""
-    raised = signals(
-        tmp_path,
-        [1, 2, 3, 4],
-        units="10",
-        askers="case when week >= 28 then 15 else 5 end",
-        variables="{demand_signal_min_growth: 1}",
-    )
+    raised = signals(tmp_path, **SEASON, variables="{demand_signal_min_growth: 1}")
     assert raised == {(product, week) for product in (1, 2, 3, 4) for week in (30, 31)}
