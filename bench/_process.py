@@ -8,7 +8,7 @@ import tempfile
 import time
 
 
-def run_child(command: list[str], env: dict[str, str], cwd: str | None = None) -> tuple[float, int]:
+def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """(seconds, peak RSS in bytes) of one child process; exits with its output if it fails.
 
     The child's output goes to a temporary file, never a pipe, so a chatty child
@@ -16,7 +16,7 @@ def run_child(command: list[str], env: dict[str, str], cwd: str | None = None) -
     """
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
-        child = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - started
         if status != 0:

@@ -31,13 +31,13 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from graphlib import TopologicalSorter
 from pathlib import Path
+from statistics import median
 
 import orjson
 from _process import run_child
@@ -45,7 +45,6 @@ from _process import run_child
 from sandbox import harness, timeline
 from sandbox.server import SandboxServer
 
-ROOT = Path(__file__).resolve().parent.parent
 DAY = 86_400
 # node kinds the direct executor cannot run as plain SQL (Python models are named below)
 NOT_SQL = ("resource_type:seed", "resource_type:unit_test")
@@ -117,10 +116,6 @@ def direct(warehouse: Path, sql: list[tuple[str, str]]) -> tuple[float, int]:
         "        raise SystemExit(f'{uid}: {error}')\n"
     )
     return run_child([sys.executable, "-c", program, str(warehouse), str(script)], dict(os.environ))
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
 
 
 def main() -> None:

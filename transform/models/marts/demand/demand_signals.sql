@@ -77,16 +77,25 @@ windowed as (
 
 ),
 
-scored as (
+grown as (
 
     select
         *,
-        (recent_customers - baseline_customers) / sqrt(baseline_customers + 1) as signal_score,
         greatest(
             (recent_other_customers + 1) / (baseline_other_customers + 1),
             (recent_units + 1) / (baseline_units + 1)
         ) as explained_growth
     from windowed
+
+),
+
+scored as (
+
+    select
+        *,
+        (recent_customers - baseline_customers) / sqrt(baseline_customers + 1) as signal_score,
+        baseline_customers * explained_growth as expected_customers
+    from grown
 
 ),
 
@@ -102,12 +111,11 @@ final as (
         baseline_customers,
         signal_score,
         explained_growth,
-        baseline_customers * explained_growth as expected_customers,
+        expected_customers,
         baseline_week_count = 26
         and recent_customers >= {{ var('demand_signal_min_customers') }}
         and signal_score >= {{ var('demand_signal_min_score') }}
-        and recent_customers
-        >= {{ var('demand_signal_min_growth') }} * baseline_customers * explained_growth
+        and recent_customers >= {{ var('demand_signal_min_growth') }} * expected_customers
             as is_signal
     from scored
 
