@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('aircall', 'calls__comments') }}
+    select * from {{ declared_source('aircall', 'calls__comments') }} as loaded
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('aircall', 'calls__tags') }}
+    select * from {{ declared_source('aircall', 'calls__tags') }} as loaded
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('aircall', 'calls') }}
+    select * from {{ declared_source('aircall', 'calls') }} as loaded
 
 ),
 

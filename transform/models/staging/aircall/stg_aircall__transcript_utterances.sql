@@ -2,13 +2,13 @@ with
 
 transcripts as (
 
-    select * from {{ source('aircall', 'transcripts') }}
+    select * from {{ declared_source('aircall', 'transcripts') }} as loaded
 
 ),
 
 utterances as (
 
-    select * from {{ source('aircall', 'transcripts__content__utterances') }}
+    select * from {{ declared_source('aircall', 'transcripts__content__utterances') }} as loaded
 
 ),
 

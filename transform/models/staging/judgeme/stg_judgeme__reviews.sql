@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('judgeme', 'reviews') }}
+    select * from {{ declared_source('judgeme', 'reviews') }} as loaded
 
 ),
 

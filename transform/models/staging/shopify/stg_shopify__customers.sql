@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shopify', 'customers') }}
+    select * from {{ declared_source('shopify', 'customers') }} as loaded
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shopify', 'orders') }}
+    select * from {{ declared_source('shopify', 'orders') }} as loaded
 
 ),
 
@@ -18,6 +18,7 @@ renamed as (
         {{ to_utc('cancelled_at') }} as cancelled_at,
         currency as currency_code,
         financial_status,
+        cancel_reason,
         cast(subtotal_price as decimal(18, 2)) as subtotal_price,
         cast(total_line_items_price as decimal(18, 2)) as total_line_items_price,
         cast(total_discounts as decimal(18, 2)) as total_discounts,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shopify', 'products') }}
+    select * from {{ declared_source('shopify', 'products') }} as loaded
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shopify', 'orders__refunds__refund_line_items') }}
+    select * from {{ declared_source('shopify', 'orders__refunds__refund_line_items') }} as loaded
 
 ),
 
