@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from sandbox.fixtures import dataset_from_payloads
-from sandbox.generate import SCALES, Scale, generate
+from sandbox.generate import SCALES, UNFAMILIAR_TAGS, VENDORS, Plants, Scale, Shape, generate
 from sandbox.limits import FaultPlan
 from sandbox.server import SandboxServer
 
@@ -23,6 +23,30 @@ def _scale(args: argparse.Namespace) -> Scale:
     )
 
 
+def _tag_names(value: str | None) -> dict[str, str]:
+    if not value:
+        return {}
+    if value == "unfamiliar":
+        return dict(UNFAMILIAR_TAGS)
+    pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise SystemExit(f"--tag-names: expected PURPOSE=TAG pairs, got {value!r}")
+    return {purpose.strip(): tag.strip() for purpose, tag in pairs}
+
+
+def _shape(args: argparse.Namespace) -> Shape:
+    try:
+        return Shape(
+            weeks=args.weeks,
+            vendors=tuple(v for v in VENDORS if v not in args.without),
+            transcripts=not args.no_transcripts,
+            sparse=args.sparse,
+            tag_names=_tag_names(args.tag_names),
+        )
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -33,6 +57,34 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--scale", choices=sorted(SCALES), default="S")
     for name in ("customers", "orders", "calls", "reviews"):
         gen.add_argument(f"--{name}", type=int, help=f"override the preset's number of {name}")
+    shapes = gen.add_argument_group("shop shape (what a real account may lack or name its own way)")
+    shapes.add_argument("--weeks", type=int, default=104, help="weeks of history (at least 4)")
+    shapes.add_argument(
+        "--without",
+        action="append",
+        choices=[v for v in VENDORS if v != "shopify"],
+        default=[],
+        help="a vendor the shop does not use (its files stay empty); repeatable",
+    )
+    shapes.add_argument(
+        "--no-transcripts", action="store_true", help="an Aircall plan without transcription"
+    )
+    shapes.add_argument(
+        "--sparse",
+        action="store_true",
+        help="no nulls or empty values anywhere, and orders with only their required fields",
+    )
+    shapes.add_argument(
+        "--tag-names",
+        metavar="unfamiliar|PURPOSE=TAG,...",
+        help="file call purposes under other tag names; 'unfamiliar' is a preset",
+    )
+    shapes.add_argument(
+        "--non-buyer-price-share",
+        type=float,
+        default=Plants.non_buyer_price_share,
+        help="share of non-buyer conversations whose reason is price",
+    )
 
     imported = commands.add_parser(
         "import-fixtures", help="copy vendor payload pages into a dataset the twins can serve"
@@ -77,7 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "generate":
         started = time.perf_counter()
-        counts = generate(args.out, seed=args.seed, scale=_scale(args))
+        counts = generate(
+            args.out,
+            seed=args.seed,
+            scale=_scale(args),
+            plants=Plants(non_buyer_price_share=args.non_buyer_price_share),
+            shape=_shape(args),
+        )
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{n} {c}" for n, c in counts.items())
         print(f"wrote {args.out} in {elapsed:.1f}s: {summary}")

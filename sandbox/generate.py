@@ -236,6 +236,91 @@ class Plants:
     emerging_weeks: int = 12
     seasonal_theme: str = "price"
     seasonal_months: tuple[int, ...] = (1, 11)
+    # Planted demand rise week and how many weeks the asks lead it; drawn when None.
+    demand_rise_week: int | None = None
+    signal_lead_weeks: int | None = None
+
+
+VENDORS = ("shopify", "aircall", "judgeme")
+# Tags as a real Aircall account might spell its call purposes: some only differ
+# from the seed's names in case or separators, one is a synonym the seed lists,
+# and one ("Key account") is a name no purpose knows.
+UNFAMILIAR_TAGS = {
+    "support": "Customer Support",
+    "recent_purchaser_follow_up": "Follow_Up",
+    "high_value_check_in": "Key account",
+    "churned_customer_deep_dive": "WINBACK",
+    "cart_abandoner_outreach": "cart_abandoner",
+}
+# What an order keeps when a shop fills no optional field: the contract's
+# required fields, its line items and who bought it.
+SPARSE_ORDER_FIELDS = {"id", "created_at", "updated_at", "total_price", "line_items", "customer"}
+SPARSE_LINE_FIELDS = {"id", "product_id", "variant_id", "quantity", "price"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a shop differs from the demo, as real accounts do.
+
+    ``weeks`` of history ending where the demo's ends; ``vendors`` connected
+    (the others' files stay empty); ``transcripts`` off as on an Aircall plan
+    without transcription; ``sparse``: no record carries a null, an empty list
+    or an empty string, and orders carry only the fields the contract requires;
+    ``tag_names`` replaces the tag each call purpose is filed under.
+    """
+
+    weeks: int = HISTORY_WEEKS
+    vendors: tuple[str, ...] = VENDORS
+    transcripts: bool = True
+    sparse: bool = False
+    tag_names: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.weeks < 4:
+            raise ValueError(f"a shop needs at least 4 weeks of history, got {self.weeks}")
+        unknown = set(self.vendors) - set(VENDORS)
+        if unknown or "shopify" not in self.vendors:
+            raise ValueError(f"vendors must include shopify and be among {VENDORS}")
+        if unknown_purposes := set(self.tag_names) - set(PURPOSE_TAGS):
+            raise ValueError(f"unknown call purposes in tag_names: {sorted(unknown_purposes)}")
+
+    def writes(self, name: str, record: dict[str, Any]) -> bool:
+        """Whether a record of layout file ``name`` belongs in this shop."""
+        vendor = {
+            "calls": "aircall",
+            "transcripts": "aircall",
+            "reviews": "judgeme",
+        }.get(name, "shopify")
+        if name == "texts":
+            vendor = record["source"].split("_")[0]
+            if record["source"] == "aircall_transcript" and not self.transcripts:
+                return False
+        if name == "transcripts" and not self.transcripts:
+            return False
+        return vendor in self.vendors
+
+    def shaped(self, name: str, record: dict[str, Any]) -> dict[str, Any]:
+        if not self.sparse or name == "texts":
+            return record
+        if name == "orders":
+            record = {k: v for k, v in record.items() if k in SPARSE_ORDER_FIELDS}
+            record["line_items"] = [
+                {k: v for k, v in line.items() if k in SPARSE_LINE_FIELDS}
+                for line in record["line_items"]
+            ]
+            if "customer" in record:
+                record["customer"] = {"id": record["customer"]["id"]}
+        return _without_empty(record)
+
+
+def _without_empty(value: Any) -> Any:
+    """``value`` with every null, empty list and empty string left out, at any depth."""
+    if isinstance(value, dict):
+        kept = {k: _without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None and v != [] and v != ""}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
 
 
 @dataclass
@@ -274,10 +359,10 @@ def _money_set(value: Decimal, currency: str, rate: Decimal) -> dict[str, Any]:
     }
 
 
-def _season(day: int) -> float:
-    """Relative shop traffic on a day: growth over the two years, a Q4 peak, a January dip."""
-    moment = HISTORY_START + timedelta(days=day)
-    growth = 1.0 + 0.5 * day / HISTORY_DAYS
+def _season(day: int, start: datetime, days: int) -> float:
+    """Relative shop traffic on a day: growth over the history, a Q4 peak, a January dip."""
+    moment = start + timedelta(days=day)
+    growth = 1.0 + 0.5 * day / days
     month = {11: 1.5, 12: 1.8, 1: 0.8, 2: 0.85}.get(moment.month, 1.0)
     weekend = 1.15 if moment.weekday() >= 5 else 1.0
     return growth * month * weekend
@@ -297,7 +382,8 @@ LAYOUT = {
 class Writer:
     """Appends vendor records to the layout's files and counts them."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, shape: Shape) -> None:
+        self.shape = shape
         self.handles: dict[str, BinaryIO] = {}
         self.counts = dict.fromkeys(LAYOUT, 0)
         for name, relative in LAYOUT.items():
@@ -306,8 +392,10 @@ class Writer:
             self.handles[name] = path.open("wb", buffering=1 << 20)
 
     def write(self, name: str, record: dict[str, Any]) -> None:
+        if not self.shape.writes(name, record):
+            return
         handle = self.handles[name]
-        handle.write(orjson.dumps(record))
+        handle.write(orjson.dumps(self.shape.shaped(name, record)))
         handle.write(b"\n")
         self.counts[name] += 1
 
@@ -320,6 +408,12 @@ class ShopGenerator:
     """Simulates one shop for a seed; every random draw comes from ``self.rng``."""
 
     def __init__(self, seed: int, scale: Scale, plants: Plants, writer: Writer) -> None:
+        self.shape = writer.shape
+        # A shorter history ends where the demo's does: it starts later.
+        self.weeks = self.shape.weeks
+        self.days = self.weeks * 7
+        self.start = HISTORY_END - timedelta(days=self.days)
+        self.end_ts = END_TS
         self.seed = seed
         self.rng = random.Random(seed)
         self.scale = scale
@@ -382,7 +476,7 @@ class ShopGenerator:
 
     # catalogue ----------------------------------------------------------------------------
     def make_products(self) -> None:
-        created = (HISTORY_START - timedelta(days=90)).timestamp()
+        created = (self.start - timedelta(days=90)).timestamp()
         for category, titles in CATEGORIES.items():
             for title in titles:
                 product_id = 8_200_000_000_000 + len(self.products) * 17
@@ -437,20 +531,27 @@ class ShopGenerator:
             self.products, self.plants.signal_products + self.plants.control_products
         )
         for number, product in enumerate(chosen):
-            rise = self.rng.randint(60, HISTORY_WEEKS - 14)
+            rise = self._rise_week()
             if number < self.plants.signal_products:
-                lead = self.rng.randint(3, 5)
+                lead = self.plants.signal_lead_weeks or self.rng.randint(3, 5)
                 self.demand.append(
                     DemandPlant(
                         product["id"],
                         product["title"],
                         "signal",
                         rise,
-                        mentions_rise_week=rise - lead,
+                        mentions_rise_week=max(0, rise - lead),
                     )
                 )
             else:
                 self.demand.append(DemandPlant(product["id"], product["title"], "control", rise))
+
+    def _rise_week(self) -> int:
+        if self.plants.demand_rise_week is not None:
+            return self.plants.demand_rise_week
+        if self.weeks >= 74:
+            return self.rng.randint(60, self.weeks - 14)
+        return self.rng.randint(self.weeks // 2, max(self.weeks // 2, self.weeks - 6))
 
     def product_weights(self, week: int) -> list[float]:
         multipliers = {
@@ -465,11 +566,11 @@ class ShopGenerator:
         weights = {theme: float(w) for theme, w in CONTEXT_THEMES[context].items()}
         for theme in THEME_CATEGORIES:
             weights.setdefault(theme, 0.3)
-        weeks_left = HISTORY_WEEKS - week
+        weeks_left = self.weeks - week
         if weeks_left <= self.plants.emerging_weeks:
             ramp = 1 - weeks_left / self.plants.emerging_weeks
             weights[self.plants.emerging_theme] *= 1 + 10 * ramp
-        month = (HISTORY_START + timedelta(weeks=week)).month
+        month = (self.start + timedelta(weeks=week)).month
         if month in self.plants.seasonal_months:
             weights[self.plants.seasonal_theme] *= 3.0
         return weights
@@ -545,14 +646,16 @@ class ShopGenerator:
     # the day-by-day simulation --------------------------------------------------------------
     def run(self, progress: bool) -> None:
         self.make_products()
-        weights = list(itertools.accumulate(_season(day) for day in range(HISTORY_DAYS)))
+        weights = list(
+            itertools.accumulate(_season(day, self.start, self.days) for day in range(self.days))
+        )
         started = time.perf_counter()
-        for day in range(HISTORY_DAYS):
+        for day in range(self.days):
             self.simulate_day(day, weights[day] / weights[-1])
             if progress and (day + 1) % 30 == 0:
                 counts = self.out.counts
                 print(
-                    f"  day {day + 1}/{HISTORY_DAYS}: {counts['orders']:,} orders, "
+                    f"  day {day + 1}/{self.days}: {counts['orders']:,} orders, "
                     f"{counts['calls']:,} calls, {counts['reviews']:,} reviews "
                     f"({time.perf_counter() - started:.0f}s)",
                     file=sys.stderr,
@@ -572,7 +675,7 @@ class ShopGenerator:
         return today
 
     def simulate_day(self, day: int, share_so_far: float) -> None:
-        day_start = int(HISTORY_START.timestamp()) + day * DAY
+        day_start = int(self.start.timestamp()) + day * DAY
         week = day // 7
         product_weights = self.product_weights(week)
         while self.recent_buyers and self.recent_buyers[0][0] < day_start - 30 * DAY:
@@ -685,7 +788,7 @@ class ShopGenerator:
         self.order_number += 1
         is_test = rng.random() < 0.004
         cancelled_at = placed + rng.randrange(600, 2 * DAY) if rng.random() < 0.025 else None
-        if cancelled_at is not None and cancelled_at >= END_TS:
+        if cancelled_at is not None and cancelled_at >= self.end_ts:
             cancelled_at = None
         email = facts["email"] if facts else f"guest{self.order_number}@example.net"
         order: dict[str, Any] = {
@@ -761,7 +864,7 @@ class ShopGenerator:
             )
             events.append(cancelled_at)
             net = Decimal(0)
-        elif (fulfilled := placed + rng.randrange(3600, 3 * DAY)) < END_TS:
+        elif (fulfilled := placed + rng.randrange(3600, 3 * DAY)) < self.end_ts:
             order["fulfillments"].append(
                 {
                     "id": self._id("misc"),
@@ -774,7 +877,7 @@ class ShopGenerator:
             order["fulfillment_status"] = "fulfilled"
             events.append(fulfilled)
             refunded_at = fulfilled + rng.randrange(2 * DAY, 25 * DAY)
-            if rng.random() < 0.06 and refunded_at < END_TS:
+            if rng.random() < 0.06 and refunded_at < self.end_ts:
                 refunded = rng.choice(line_items)
                 amount = Decimal(refunded["price"])
                 order["refunds"].append(
@@ -802,7 +905,7 @@ class ShopGenerator:
                 events.append(refunded_at)
                 net -= amount
         edited_at = max(events) + rng.randrange(600, 5 * DAY)
-        if rng.random() < 0.05 and edited_at < END_TS:
+        if rng.random() < 0.05 and edited_at < self.end_ts:
             order["note"] = rng.choice(
                 ["Please leave with a neighbour", "Gift: no receipt", "Changed delivery address"]
             )
@@ -894,7 +997,7 @@ class ShopGenerator:
             # Silent customers never pick up (nor call in): that is what makes them silent.
             chance = 0.85 if direction == "inbound" else 0.7
             connect = facts["talked"] and rng.random() < chance
-        if started + 3 * DAY >= END_TS:
+        if started + 3 * DAY >= self.end_ts:
             return False
         call_id = self._id("call")
         ring = rng.randint(5, 35)
@@ -931,7 +1034,7 @@ class ShopGenerator:
             "tags": [
                 {
                     "id": 100 + list(PURPOSE_TAGS).index(purpose),
-                    "name": PURPOSE_TAGS[purpose],
+                    "name": self.shape.tag_names.get(purpose, PURPOSE_TAGS[purpose]),
                     "tagged_at": tag_at,
                 }
             ],
@@ -1049,7 +1152,7 @@ class ShopGenerator:
 
     def plant_requests(self, day_start: int, week: int) -> None:
         """Customers asking for a signal product, weeks before its demand rises."""
-        per_week = max(3.0, self.scale.orders / HISTORY_WEEKS * 0.015)
+        per_week = max(3.0, self.scale.orders / self.weeks * 0.015)
         for plant in self.demand:
             if plant.kind != "signal" or week < plant.mentions_rise_week:
                 continue
@@ -1088,10 +1191,10 @@ class ShopGenerator:
             if product is None:
                 return
         created = fulfilled_after + rng.randrange(*delay)
-        if created >= END_TS:
+        if created >= self.end_ts:
             return
         # Themes follow the week the review is written in, not the week of the order.
-        week = int((created - HISTORY_START.timestamp()) // (7 * DAY))
+        week = int((created - self.start.timestamp()) // (7 * DAY))
         facts = self.profile(index)
         body, themes, score = self.compose(product, week, "review", forced=forced)
         rating = 5 if score > 0.5 else 4 if score > 0.1 else 3 if score > -0.25 else 2
@@ -1099,7 +1202,7 @@ class ShopGenerator:
             rating = 1
         updated = created
         edited = created + rng.randrange(DAY, 30 * DAY)
-        if rng.random() < 0.04 and edited < END_TS:
+        if rng.random() < 0.04 and edited < self.end_ts:
             updated = edited
             body += f"{EDIT_MARKER}the replacement arrived and it's perfect, thank you."
             themes = sorted({*themes, "praise"})
@@ -1198,9 +1301,9 @@ class ShopGenerator:
             "seed": self.seed,
             "scale": asdict(self.scale),
             "history": {
-                "start": HISTORY_START.isoformat(),
+                "start": self.start.isoformat(),
                 "end": HISTORY_END.isoformat(),
-                "weeks": HISTORY_WEEKS,
+                "weeks": self.weeks,
             },
             "non_buyer_price_share": {
                 "setting": self.plants.non_buyer_price_share,
@@ -1229,15 +1332,13 @@ class ShopGenerator:
                 {
                     **asdict(plant),
                     "mentions_rise_week_start": (
-                        HISTORY_START + timedelta(weeks=plant.mentions_rise_week)
+                        self.start + timedelta(weeks=plant.mentions_rise_week)
                     )
                     .date()
                     .isoformat()
                     if plant.mentions_rise_week is not None
                     else None,
-                    "demand_rise_week_start": (
-                        HISTORY_START + timedelta(weeks=plant.demand_rise_week)
-                    )
+                    "demand_rise_week_start": (self.start + timedelta(weeks=plant.demand_rise_week))
                     .date()
                     .isoformat(),
                 }
@@ -1246,9 +1347,9 @@ class ShopGenerator:
             "theme_trends": {
                 "emerging": {
                     "theme": self.plants.emerging_theme,
-                    "from_week": HISTORY_WEEKS - self.plants.emerging_weeks,
+                    "from_week": self.weeks - self.plants.emerging_weeks,
                     "from_week_start": (
-                        HISTORY_START + timedelta(weeks=HISTORY_WEEKS - self.plants.emerging_weeks)
+                        self.start + timedelta(weeks=self.weeks - self.plants.emerging_weeks)
                     )
                     .date()
                     .isoformat(),
@@ -1269,9 +1370,11 @@ def generate(
     scale: Scale = SCALES["S"],
     plants: Plants | None = None,
     progress: bool = False,
+    shape: Shape | None = None,
 ) -> dict[str, int]:
     """Write a shop under ``out`` and return how many records of each kind it holds."""
-    writer = Writer(Path(out))
+    shape = shape or Shape()
+    writer = Writer(Path(out), shape)
     shop = ShopGenerator(seed, scale, plants or Plants(), writer)
     try:
         shop.run(progress)
@@ -1279,6 +1382,7 @@ def generate(
         writer.close()
     truths = shop.truths()
     truths["counts"] = dict(writer.counts)
+    truths["shape"] = asdict(shape)
     (Path(out) / "answer_key" / "truths.json").write_bytes(
         orjson.dumps(truths, option=orjson.OPT_INDENT_2)
     )

@@ -1,8 +1,9 @@
 import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 
-from sandbox.generate import SCALES, Scale, generate
+from sandbox.generate import HISTORY_END, SCALES, UNFAMILIAR_TAGS, Plants, Scale, Shape, generate
 
 SMALL = Scale(customers=30, orders=60, calls=40, reviews=40)
 
@@ -62,3 +63,70 @@ def test_orders_have_the_shapes_shopify_returns(tmp_path: Path) -> None:
         for line in refund["refund_line_items"]
     ]
     assert all(isinstance(line["subtotal"], float) for line in refund_lines)
+
+
+def _records(folder: Path, relative: str) -> list[dict]:
+    return [json.loads(line) for line in (folder / relative).open()]
+
+
+def test_a_short_history_ends_where_the_demo_does(tmp_path: Path) -> None:
+    generate(tmp_path, seed=2, scale=SMALL, shape=Shape(weeks=12))
+    truths = json.loads((tmp_path / "answer_key/truths.json").read_text())
+    assert truths["history"]["weeks"] == 12
+    assert truths["history"]["end"] == HISTORY_END.isoformat()
+    first = min(o["created_at"] for o in _records(tmp_path, "shopify/orders.jsonl"))
+    assert first >= (HISTORY_END - timedelta(weeks=12)).date().isoformat()
+    assert all(0 <= plant["demand_rise_week"] < 12 for plant in truths["demand"])
+
+
+def test_vendors_left_out_and_transcripts_off_leave_their_files_empty(tmp_path: Path) -> None:
+    counts = generate(
+        tmp_path,
+        seed=2,
+        scale=SMALL,
+        shape=Shape(vendors=("shopify", "aircall"), transcripts=False),
+    )
+    assert counts["reviews"] == counts["transcripts"] == 0
+    assert counts["calls"] > 0
+    sources = {text["source"] for text in _records(tmp_path, "answer_key/texts.jsonl")}
+    assert sources == {"aircall_comment"}
+
+
+def test_a_sparse_shop_sends_no_empty_values_and_orders_only_their_required_fields(
+    tmp_path: Path,
+) -> None:
+    generate(tmp_path, seed=2, scale=SMALL, shape=Shape(sparse=True))
+
+    def empties(value: object) -> int:
+        if isinstance(value, dict):
+            return sum(v in (None, [], "") or empties(v) for v in value.values())
+        if isinstance(value, list):
+            return sum(empties(v) for v in value)
+        return 0
+
+    for relative in ("shopify/orders.jsonl", "aircall/calls.jsonl", "judgeme/reviews.jsonl"):
+        assert sum(empties(r) for r in _records(tmp_path, relative)) == 0, relative
+    orders = _records(tmp_path, "shopify/orders.jsonl")
+    assert set().union(*orders) <= {
+        "id",
+        "created_at",
+        "updated_at",
+        "total_price",
+        "line_items",
+        "customer",
+    }
+
+
+def test_calls_are_tagged_with_the_names_the_shape_gives(tmp_path: Path) -> None:
+    generate(tmp_path, seed=2, scale=SCALES["XS"], shape=Shape(tag_names=UNFAMILIAR_TAGS))
+    tags = {
+        tag["name"] for call in _records(tmp_path, "aircall/calls.jsonl") for tag in call["tags"]
+    }
+    assert tags <= set(UNFAMILIAR_TAGS.values())
+    assert "cart_abandoner" in tags
+
+
+def test_the_planted_non_buyer_price_share_is_the_one_asked_for(tmp_path: Path) -> None:
+    generate(tmp_path, seed=2, scale=SCALES["XS"], plants=Plants(non_buyer_price_share=0.4))
+    truths = json.loads((tmp_path / "answer_key/truths.json").read_text())
+    assert abs(truths["non_buyer_price_share"]["realized"] - 0.4) < 0.1
