@@ -83,3 +83,9 @@
 {% macro default__regex_extract(text, pattern) -%}
     nullif(regexp_extract({{ text }}, {{ pattern }}, 1), '')
 {%- endmacro %}
+
+{#- A free-text label as a key: lower-case letters and digits only, so that
+    "Abandoned Cart", "abandoned_cart" and "abandoned-cart" compare equal. -#}
+{% macro tag_key(text) -%}
+    {{ regex_replace_all('lower(' ~ text ~ ')', "'[^a-z0-9]+'", "''") }}
+{%- endmacro %}

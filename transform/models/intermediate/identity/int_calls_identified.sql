@@ -1,5 +1,6 @@
 {#- Each call with the customer it was with (by the caller's number in E.164)
-    and its purpose (from the tags mapped in seeds/call_purposes.csv). -#}
+    and its purpose (from its tags, int_call_tags_mapped): `untagged` when it
+    has no tag, `unmapped` when none of its tags names a purpose. -#}
 
 with
 
@@ -24,24 +25,16 @@ identities as (
 
 call_tags as (
 
-    select * from {{ ref('stg_aircall__call_tags') }}
-
-),
-
-call_purposes as (
-
-    select * from {{ ref('call_purposes') }}
+    select * from {{ ref('int_call_tags_mapped') }}
 
 ),
 
 purpose_per_call as (
 
     select
-        call_tags.call_id,
-        min(call_purposes.call_purpose) as call_purpose
+        call_id,
+        coalesce(min(call_purpose), 'unmapped') as call_purpose
     from call_tags
-    inner join call_purposes
-        on call_tags.tag_name = lower(call_purposes.tag_name)
     group by 1
 
 ),

@@ -2,7 +2,9 @@
     lapsed customers (answered calls of var('non_buyer_call_purposes')), how
     many raised each reason (a theme), month by month. A conversation raising
     no theme counts under `no_reason_given`; one raising two counts under
-    both, so a month's shares can add up to more than 1. -#}
+    both, so a month's shares can add up to more than 1. `unplaced_calls`
+    counts the month's answered calls whose tags name no purpose (`untagged`
+    or `unmapped`): conversations this mart could not place. -#}
 
 with
 
@@ -63,6 +65,19 @@ reasons as (
 
 ),
 
+unplaced as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'started_at') }} as date) as month_start,
+        count(*) as unplaced_calls
+    from calls
+    where
+        is_answered
+        and call_purpose in ('untagged', 'unmapped')
+    group by 1
+
+),
+
 monthly_conversations as (
 
     select
@@ -84,11 +99,14 @@ final as (
         end) as cart_abandoner_conversations_citing,
         monthly_conversations.non_buyer_conversations,
         count(distinct reasons.call_id) * 1.0
-        / monthly_conversations.non_buyer_conversations as share_citing
+        / monthly_conversations.non_buyer_conversations as share_citing,
+        coalesce(unplaced.unplaced_calls, 0) as unplaced_calls
     from reasons
     inner join monthly_conversations
         on reasons.month_start = monthly_conversations.month_start
-    group by 1, 2, 5
+    left join unplaced
+        on reasons.month_start = unplaced.month_start
+    group by 1, 2, 5, 7
 
 )
 

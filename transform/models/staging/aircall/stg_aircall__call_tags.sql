@@ -11,7 +11,7 @@ renamed as (
     select
         call_id,
         id as tag_id,
-        lower(name) as tag_name,
+        name as tag_name,
         {{ epoch_to_utc('tagged_at') }} as tagged_at
 
     from source

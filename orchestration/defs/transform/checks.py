@@ -1,0 +1,94 @@
+"""Checks on what dbt built that need more than a dbt test can say.
+
+Call tags are free text in every real Aircall account. A call whose tags name
+no purpose in ``seeds/call_purposes.csv`` drops out of every mart that splits
+calls by purpose (why non-buyers did not buy, connect rates by purpose), so
+this check warns when too many tagged calls cannot be placed and names the
+tags to map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+CALLS_IDENTIFIED = dg.AssetKey(["intermediate", "int_calls_identified"])
+# A share of tagged calls above this is worth a look: a few one-off tags are normal.
+UNMAPPED_SHARE_WARN_ABOVE = 0.05
+TAGS_NAMED = 10
+
+
+@dataclass(frozen=True)
+class UnmappedTags:
+    """Tagged calls whose tags name no purpose, and the tags most often behind them."""
+
+    tagged_calls: int
+    unmapped_calls: int
+    tags: list[tuple[str, int]]
+
+    @property
+    def share(self) -> float:
+        return self.unmapped_calls / self.tagged_calls if self.tagged_calls else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.share <= UNMAPPED_SHARE_WARN_ABOVE
+
+    def describe(self) -> str:
+        if not self.tagged_calls:
+            return "no tagged calls loaded"
+        named = ", ".join(f"{tag!r} ({calls})" for tag, calls in self.tags) or "none"
+        return (
+            f"{self.unmapped_calls} of {self.tagged_calls} tagged calls ({self.share:.1%}) "
+            f"have no tag that names a purpose; unmapped tags: {named}. "
+            "Add them as synonyms in transform/seeds/call_purposes.csv."
+        )
+
+
+def unmapped_call_tags(connection: duckdb.DuckDBPyConnection) -> UnmappedTags:
+    """What ``intermediate.int_calls_identified`` could not place, read from the warehouse."""
+    tagged, unmapped = connection.execute(
+        "select count(*) filter (where call_purpose != 'untagged'), "
+        "count(*) filter (where call_purpose = 'unmapped') "
+        "from intermediate.int_calls_identified"
+    ).fetchone()
+    tags = connection.execute(
+        """
+        select tags.tag_name, count(distinct tags.call_id) as calls
+        from intermediate.int_call_tags_mapped as tags
+        inner join intermediate.int_calls_identified as calls
+            on tags.call_id = calls.call_id
+        where calls.call_purpose = 'unmapped'
+        group by 1
+        order by 2 desc, 1
+        limit ?
+        """,
+        [TAGS_NAMED],
+    ).fetchall()
+    return UnmappedTags(int(tagged), int(unmapped), [(str(t), int(n)) for t, n in tags])
+
+
+@dg.asset_check(
+    asset=CALLS_IDENTIFIED,
+    name="call_tags_name_a_purpose",
+    description="Warns when more than 5% of tagged calls have no tag that names a purpose "
+    "(seeds/call_purposes.csv), and names those tags.",
+    blocking=False,
+)
+def call_tags_name_a_purpose(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as connection:
+        found = unmapped_call_tags(connection)
+    return dg.AssetCheckResult(
+        passed=found.passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=found.describe(),
+        metadata={
+            "tagged_calls": found.tagged_calls,
+            "unmapped_calls": found.unmapped_calls,
+            "unmapped_share": round(found.share, 4),
+            "unmapped_tags": dg.MetadataValue.json(dict(found.tags)),
+        },
+    )
