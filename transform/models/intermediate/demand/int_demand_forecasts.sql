@@ -2,7 +2,9 @@
     complete week from only what was known then. Baseline: the last 8 weeks'
     average. Voice-adjusted: the baseline raised by the average lift that
     earlier demand signals were followed by (int_demand_signal_lifts), for a
-    product showing a signal in the last 4 weeks; otherwise the baseline. -#}
+    product whose signal started in the last 10 weeks; otherwise the baseline.
+    Until a signal's aftermath has been seen (a shop with months, not years,
+    of history), the lift is var('demand_forecast_prior_lift'). -#}
 
 with
 
@@ -60,7 +62,7 @@ final as (
         origins.week_number + horizons.horizon_index + 1 as target_week,
         origins.has_recent_signal,
         origins.recent_onset_week is not null as is_voice_adjusted,
-        coalesce(known_lift.lift, 0) as learned_lift,
+        coalesce(known_lift.lift, {{ var('demand_forecast_prior_lift') }}) as learned_lift,
         known_lift.signals_learned_from,
         origins.trailing_8_week_units as baseline_units,
         case
@@ -68,7 +70,9 @@ final as (
                 then greatest(
                     origins.trailing_8_week_units,
                     origins.recent_onset_baseline_units
-                    * (1 + greatest(coalesce(known_lift.lift, 0), 0))
+                    * (1 + greatest(
+                        coalesce(known_lift.lift, {{ var('demand_forecast_prior_lift') }}), 0
+                    ))
                 )
             else origins.trailing_8_week_units
         end as voice_adjusted_units

@@ -3,9 +3,11 @@
     growth and the product's sales explain? Both must hold:
 
     - significant: the distinct customers asking over the last 4 weeks
-      against the product's usual rate over the 26 weeks before them, in
-      units of that rate's spread (a Poisson z-score, one customer added to
-      the baseline so a product nobody asked about does not score on a single
+      against the product's usual rate over the weeks before them (up to 26;
+      a shop with a short history uses the weeks it has), in units of the
+      spread of their difference (a Poisson z-score that counts the
+      uncertainty of a rate read from few weeks, one customer added to the
+      baseline so a product nobody asked about does not score on a single
       ask), reaches var('demand_signal_min_score');
     - material: those asks reach var('demand_signal_min_growth') times what
       was expected, the usual rate grown by whichever grew more over the same
@@ -13,7 +15,9 @@
       this product's own units (more buyers ask more; asks that follow a rise
       in sales are not a signal of it).
 
-    A product is scored only once it has the full 26 weeks of baseline. -#}
+    A week is scored once var('demand_signal_min_baseline_weeks') weeks of
+    baseline precede its recent four: a shop needs that many weeks plus four
+    of history before the first signal can show. -#}
 
 with
 
@@ -58,12 +62,15 @@ windowed as (
         demand_customers,
         count(*) over baseline_weeks as baseline_week_count,
         sum(demand_customers) over recent_weeks as recent_customers,
-        coalesce(sum(demand_customers) over baseline_weeks, 0) * 4.0 / 26 as baseline_customers,
+        {#- each baseline as a 4-week rate, over the baseline weeks there are -#}
+        sum(demand_customers) over baseline_weeks * 4.0
+        / nullif(count(*) over baseline_weeks, 0) as baseline_customers,
         sum(other_demand_customers) over recent_weeks as recent_other_customers,
-        coalesce(sum(other_demand_customers) over baseline_weeks, 0) * 4.0 / 26
-            as baseline_other_customers,
+        sum(other_demand_customers) over baseline_weeks * 4.0
+        / nullif(count(*) over baseline_weeks, 0) as baseline_other_customers,
         sum(units) over recent_weeks as recent_units,
-        coalesce(sum(units) over baseline_weeks, 0) * 4.0 / 26 as baseline_units
+        sum(units) over baseline_weeks * 4.0
+        / nullif(count(*) over baseline_weeks, 0) as baseline_units
     from with_shop
     window
         recent_weeks as (
@@ -93,7 +100,9 @@ scored as (
 
     select
         *,
-        (recent_customers - baseline_customers) / sqrt(baseline_customers + 1) as signal_score,
+        {#- var(recent - baseline) = rate + rate * 4 / baseline weeks -#}
+        (recent_customers - baseline_customers)
+        / sqrt(baseline_customers * (1 + 4.0 / baseline_week_count) + 1) as signal_score,
         baseline_customers * explained_growth as expected_customers
     from grown
 
@@ -112,11 +121,11 @@ final as (
         signal_score,
         explained_growth,
         expected_customers,
-        baseline_week_count = 26
+        coalesce(baseline_week_count >= {{ var('demand_signal_min_baseline_weeks') }}
         and recent_customers >= {{ var('demand_signal_min_customers') }}
         and signal_score >= {{ var('demand_signal_min_score') }}
-        and recent_customers >= {{ var('demand_signal_min_growth') }} * expected_customers
-            as is_signal
+        and recent_customers >= {{ var('demand_signal_min_growth') }} * expected_customers,
+        false) as is_signal
     from scored
 
 )
