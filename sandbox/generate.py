@@ -239,6 +239,8 @@ class Plants:
     # Planted demand rise week and how many weeks the asks lead it; drawn when None.
     demand_rise_week: int | None = None
     signal_lead_weeks: int | None = None
+    # Customers asking for each signal product per week once its asks rise.
+    signal_asks_per_week: float | None = None
 
 
 VENDORS = ("shopify", "aircall", "judgeme")
@@ -1152,7 +1154,9 @@ class ShopGenerator:
 
     def plant_requests(self, day_start: int, week: int) -> None:
         """Customers asking for a signal product, weeks before its demand rises."""
-        per_week = max(3.0, self.scale.orders / self.weeks * 0.015)
+        per_week = self.plants.signal_asks_per_week or max(
+            3.0, self.scale.orders / self.weeks * 0.015
+        )
         for plant in self.demand:
             if plant.kind != "signal" or week < plant.mentions_rise_week:
                 continue

@@ -43,11 +43,23 @@ def _run(command: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def load_sources(url: str, warehouse: Path) -> None:
-    """Load Shopify, Aircall and Judge.me from the twins at ``url`` into ``warehouse``."""
+def load_sources(
+    url: str,
+    warehouse: Path,
+    sources: tuple[str, ...] = SOURCES,
+    settings: dict[str, str] | None = None,
+) -> None:
+    """Load ``sources`` from the twins at ``url`` into ``warehouse``.
+
+    ``settings`` are further environment variables for the loads, such as
+    ``SOURCES__AIRCALL__TRANSCRIPTS=false``.
+    """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    for source in SOURCES:
-        _run([sys.executable, "-m", f"ingestion.{source}"], _environment(warehouse, url))
+    for source in sources:
+        _run(
+            [sys.executable, "-m", f"ingestion.{source}"],
+            {**_environment(warehouse, url), **(settings or {})},
+        )
 
 
 def dbt_command(warehouse: Path, *arguments: str) -> tuple[list[str], dict[str, str]]:
@@ -77,13 +89,19 @@ def dbt(warehouse: Path, *arguments: str) -> str:
     return _run(*dbt_command(warehouse, *arguments))
 
 
-def build_warehouse(shop: Path, workdir: Path, progress: bool = False) -> Path:
-    """Serve ``shop`` on loopback, load all three sources and run ``dbt build``."""
+def build_warehouse(
+    shop: Path,
+    workdir: Path,
+    progress: bool = False,
+    sources: tuple[str, ...] = SOURCES,
+    settings: dict[str, str] | None = None,
+) -> Path:
+    """Serve ``shop`` on loopback, load ``sources`` (all three by default), run ``dbt build``."""
     warehouse = workdir / "earshot.duckdb"
     with SandboxServer(shop, rate_limits="fast") as server:
         if progress:
-            print("loading", ", ".join(SOURCES), flush=True)
-        load_sources(server.url, warehouse)
+            print("loading", ", ".join(sources), flush=True)
+        load_sources(server.url, warehouse, sources, settings)
     if progress:
         print("dbt build", flush=True)
     dbt(warehouse, "build")

@@ -3,9 +3,11 @@
     Tags are free text in a real Aircall account: "Abandoned Cart",
     "abandoned_cart" and "abandoned-cart" are one tag. A tag and the seed's
     names are compared as keys of their letters and digits only, lower-cased;
-    a tag matches a purpose through its tag_name or any of its synonyms. A
-    tag that matches nothing keeps a null purpose, so that what cannot be
-    placed is counted rather than lost. -#}
+    a tag matches a purpose through its tag_name or any of its synonyms, and
+    failing that, when it contains the key of exactly one purpose's names
+    ("Customer Support line" holds "support"). A tag that matches nothing
+    keeps a null purpose, so that what cannot be placed is counted rather
+    than lost. -#}
 
 with
 
@@ -44,6 +46,42 @@ purpose_keys as (
 
 ),
 
+tag_keys as (
+
+    select distinct {{ tag_key('tag_name') }} as tag_key
+    from call_tags
+
+),
+
+contained as (
+
+    {#- names of 3 characters or more, so "vip" counts but no stray letters -#}
+    select
+        tag_keys.tag_key,
+        min(purpose_keys.call_purpose) as call_purpose
+    from tag_keys
+    inner join purpose_keys
+        on
+            length(purpose_keys.tag_key) >= 3
+            and {{ dbt.position('purpose_keys.tag_key', 'tag_keys.tag_key') }} > 0
+    group by 1
+    having count(distinct purpose_keys.call_purpose) = 1
+
+),
+
+matched as (
+
+    select
+        tag_keys.tag_key,
+        coalesce(exact.call_purpose, contained.call_purpose) as call_purpose
+    from tag_keys
+    left join purpose_keys as exact
+        on tag_keys.tag_key = exact.tag_key
+    left join contained
+        on tag_keys.tag_key = contained.tag_key
+
+),
+
 final as (
 
     select
@@ -51,12 +89,12 @@ final as (
         call_tags.tag_id,
         call_tags.tag_name,
         call_tags.tagged_at,
-        {{ tag_key('call_tags.tag_name') }} as tag_key,
-        purpose_keys.call_purpose,
-        purpose_keys.call_purpose is not null as is_mapped
+        matched.tag_key,
+        matched.call_purpose,
+        matched.call_purpose is not null as is_mapped
     from call_tags
-    left join purpose_keys
-        on {{ tag_key('call_tags.tag_name') }} = purpose_keys.tag_key
+    left join matched
+        on {{ tag_key('call_tags.tag_name') }} = matched.tag_key
 
 )
 

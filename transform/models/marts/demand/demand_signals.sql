@@ -11,9 +11,12 @@
       ask), reaches var('demand_signal_min_score');
     - material: those asks reach var('demand_signal_min_growth') times what
       was expected, the usual rate grown by whichever grew more over the same
-      weeks: asks about every other product (a busy season, a growing shop) or
-      this product's own units (more buyers ask more; asks that follow a rise
-      in sales are not a signal of it).
+      weeks: the shop's asks (a busy season, a growing shop) or this product's
+      own units (more buyers ask more; asks that follow a rise in sales are not
+      a signal of it). The shop's growth leaves out the products whose asks
+      rose most (var('demand_signal_trim_share') of them), so that a few
+      products customers suddenly ask for cannot pass for a season and hide
+      each other.
 
     A week is scored once var('demand_signal_min_baseline_weeks') weeks of
     baseline precede its recent four: a shop needs that many weeks plus four
@@ -24,31 +27,6 @@ with
 weekly as (
 
     select * from {{ ref('product_demand_weekly') }}
-
-),
-
-shop_weekly as (
-
-    select
-        week_start,
-        sum(demand_customers) as shop_demand_customers
-    from weekly
-    group by 1
-
-),
-
-with_shop as (
-
-    select
-        weekly.product_id,
-        weekly.product_title,
-        weekly.week_start,
-        weekly.units,
-        weekly.demand_customers,
-        shop_weekly.shop_demand_customers - weekly.demand_customers as other_demand_customers
-    from weekly
-    inner join shop_weekly
-        on weekly.week_start = shop_weekly.week_start
 
 ),
 
@@ -65,13 +43,10 @@ windowed as (
         {#- each baseline as a 4-week rate, over the baseline weeks there are -#}
         sum(demand_customers) over baseline_weeks * 4.0
         / nullif(count(*) over baseline_weeks, 0) as baseline_customers,
-        sum(other_demand_customers) over recent_weeks as recent_other_customers,
-        sum(other_demand_customers) over baseline_weeks * 4.0
-        / nullif(count(*) over baseline_weeks, 0) as baseline_other_customers,
         sum(units) over recent_weeks as recent_units,
         sum(units) over baseline_weeks * 4.0
         / nullif(count(*) over baseline_weeks, 0) as baseline_units
-    from with_shop
+    from weekly
     window
         recent_weeks as (
             partition by product_id order by week_start
@@ -84,15 +59,44 @@ windowed as (
 
 ),
 
+ranked_by_rise as (
+
+    select
+        week_start,
+        recent_customers,
+        baseline_customers,
+        row_number() over (
+            partition by week_start
+            order by recent_customers - baseline_customers desc, product_id
+        ) as rise_rank,
+        count(*) over (partition by week_start) as product_count
+    from windowed
+    where baseline_customers is not null
+
+),
+
+shop_growth as (
+
+    select
+        week_start,
+        (sum(recent_customers) + 1) / (sum(baseline_customers) + 1) as shop_growth
+    from ranked_by_rise
+    where rise_rank > ceil(product_count * {{ var('demand_signal_trim_share') }})
+    group by 1
+
+),
+
 grown as (
 
     select
-        *,
+        windowed.*,
         greatest(
-            (recent_other_customers + 1) / (baseline_other_customers + 1),
-            (recent_units + 1) / (baseline_units + 1)
+            coalesce(shop_growth.shop_growth, 1),
+            (windowed.recent_units + 1) / (windowed.baseline_units + 1)
         ) as explained_growth
     from windowed
+    left join shop_growth
+        on windowed.week_start = shop_growth.week_start
 
 ),
 
