@@ -6,7 +6,8 @@ single environment variable moves all of them together:
 - ``EARSHOT_WAREHOUSE``: the working DuckDB file that dlt loads and dbt builds
   (default ``warehouse/earshot.duckdb`` under the project root);
 - ``EARSHOT_PUBLISHED``: the read-only copy of the marts that dashboards read
-  (default ``earshot_marts.duckdb`` beside the warehouse).
+  (default ``earshot_marts.duckdb`` beside the warehouse);
+- ``EARSHOT_SOURCES``: the sources the shop has connected (default all three).
 
 Source endpoints and credentials are not here: they live in dlt's own config
 (``.dlt/config.toml``) and secrets (environment or ``.dlt/secrets.toml``).
@@ -44,6 +45,26 @@ def published_path() -> Path:
     """The read-only copy of the marts, replaced atomically after each build."""
     default = warehouse_path().with_name("earshot_marts.duckdb")
     return _resolve(os.environ.get("EARSHOT_PUBLISHED", default))
+
+
+SOURCES = ("shopify", "aircall", "judgeme")
+
+
+def connected_sources() -> tuple[str, ...]:
+    """The sources this shop loads: ``EARSHOT_SOURCES`` (comma-separated), default all three.
+
+    A shop without Aircall or Judge.me leaves it out (``EARSHOT_SOURCES=shopify,judgeme``):
+    Dagster then has no asset for it, and dbt builds its voice models empty.
+    """
+    value = os.environ.get("EARSHOT_SOURCES", ",".join(SOURCES))
+    names = tuple(name.strip().lower() for name in value.split(",") if name.strip())
+    unknown = sorted(set(names) - set(SOURCES))
+    if unknown or "shopify" not in names:
+        raise ValueError(
+            f"EARSHOT_SOURCES={value!r}: expected shopify plus any of aircall, judgeme "
+            f"(unknown: {', '.join(unknown) or 'none'})"
+        )
+    return tuple(name for name in SOURCES if name in names)
 
 
 def destination_name() -> str:

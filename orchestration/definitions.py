@@ -12,7 +12,10 @@ from orchestration.defs.transform import checks as transform_checks
 from orchestration.defs.transform.resources import dbt_resource
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingestion_assets, transform_assets, publish_assets]),
+    assets=[
+        *ingestion_assets.load_assets,
+        *dg.load_assets_from_modules([transform_assets, publish_assets]),
+    ],
     asset_checks=dg.load_asset_checks_from_modules([transform_checks]),
     jobs=[daily_refresh_job],
     schedules=[daily_refresh_schedule],

@@ -94,3 +94,26 @@ def test_manifest_is_stale_once_a_model_changes(tmp_path) -> None:
     assert manifest_is_stale(Project)
     manifest.unlink()
     assert manifest_is_stale(Project)
+
+
+def test_a_source_the_shop_has_not_connected_gets_no_load_asset() -> None:
+    """With EARSHOT_SOURCES=shopify, Aircall and Judge.me are nothing Dagster would run."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import dagster as dg\n"
+        "from orchestration.definitions import defs\n"
+        "graph = defs.resolve_asset_graph()\n"
+        "print(sorted(k.to_user_string() for k in graph.get_all_asset_keys() "
+        "if graph.get(k).is_materializable and k.path[0].startswith('raw_')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "EARSHOT_SOURCES": "shopify"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert loaded == "['raw_shopify/customers', 'raw_shopify/orders', 'raw_shopify/products']"

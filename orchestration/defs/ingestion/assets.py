@@ -8,6 +8,7 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.extract.source import DltSource
 
+from earshot.settings import connected_sources
 from ingestion.aircall import aircall_source
 from ingestion.judgeme import judgeme_source
 from ingestion.pipelines import (
@@ -65,6 +66,10 @@ def source_assets(name: str, make_source: Callable[[], DltSource]) -> dg.AssetsD
     return _assets
 
 
-shopify_assets = source_assets("shopify", shopify_source)
-aircall_assets = source_assets("aircall", aircall_source)
-judgeme_assets = source_assets("judgeme", judgeme_source)
+SOURCE_FACTORIES: dict[str, Callable[[], DltSource]] = {
+    "shopify": shopify_source,
+    "aircall": aircall_source,
+    "judgeme": judgeme_source,
+}
+# Only the sources the shop has connected (EARSHOT_SOURCES) get assets.
+load_assets = [source_assets(name, SOURCE_FACTORIES[name]) for name in connected_sources()]

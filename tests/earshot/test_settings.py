@@ -1,0 +1,21 @@
+import pytest
+
+from earshot import settings
+
+
+def test_every_source_is_connected_unless_the_shop_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("EARSHOT_SOURCES", raising=False)
+    assert settings.connected_sources() == ("shopify", "aircall", "judgeme")
+    monkeypatch.setenv("EARSHOT_SOURCES", " Judgeme, shopify ")
+    assert settings.connected_sources() == ("shopify", "judgeme")
+
+
+@pytest.mark.parametrize("value", ["shopify,zendesk", "aircall,judgeme"])
+def test_an_unknown_source_or_one_without_shopify_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("EARSHOT_SOURCES", value)
+    with pytest.raises(ValueError, match="EARSHOT_SOURCES"):
+        settings.connected_sources()
