@@ -1,7 +1,8 @@
 """demand_signals on made-up weekly series: what raises a signal and what must not.
 
-Each scenario writes a ``marts.product_demand_weekly`` of weekly series per
-product into an empty warehouse and runs only ``demand_signals`` on it. Asks
+Each scenario writes an ``intermediate.int_product_weeks`` of weekly series per
+product into an empty warehouse and runs only ``int_product_weeks_scored``
+(what ``demand_signals`` shows) on it. Asks
 are 5 customers a week and units 10 unless the scenario raises them; a week is
 scored once 4 weeks of baseline precede its recent four (from week 8), with a
 baseline of up to 26 weeks.
@@ -35,10 +36,10 @@ def signals(
     """(product, week number) of every signal, for series given as SQL on product_id, week."""
     warehouse = workdir / "earshot.duckdb"
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema marts")
+        con.execute("create schema intermediate")
         con.execute(
             f"""
-            create table marts.product_demand_weekly as
+            create table intermediate.int_product_weeks as
             select
                 product_id,
                 'product ' || product_id as product_title,
@@ -50,12 +51,12 @@ def signals(
             """,
             [products],
         )
-    harness.dbt(warehouse, "run", "--select", "demand_signals", "--vars", variables)
+    harness.dbt(warehouse, "run", "--select", "int_product_weeks_scored", "--vars", variables)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return set(
             con.execute(
                 "select product_id, cast(date_diff('week', date '2025-01-06', week_start) "
-                "as integer) + 1 from marts.demand_signals where is_signal"
+                "as integer) + 1 from intermediate.int_product_weeks_scored where is_signal"
             ).fetchall()
         )
 

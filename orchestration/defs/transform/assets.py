@@ -15,7 +15,17 @@ from ingestion.pipelines import RAW_DATASETS
 from orchestration.defs.pools import WAREHOUSE_POOL
 from orchestration.defs.transform.resources import dbt_project
 
-MART_AREAS = ("themes", "cohorts", "demand")
+
+def group_for(fqn: list[str]) -> str:
+    """The asset group of a dbt node, after its folder: a mart's folder names the question
+    it answers (``demand``, ``call_operations``); other layers are grouped as
+    ``<layer>_<folder>`` (``staging_shopify``, ``intermediate_voice``); seeds as ``seeds``."""
+    folders = fqn[1:-1]
+    if not folders:
+        return "seeds"
+    if folders[0] == "marts" and len(folders) > 1:
+        return folders[1]
+    return "_".join(folders[:2])
 
 
 class EarshotDbtTranslator(DagsterDbtTranslator):
@@ -29,10 +39,7 @@ class EarshotDbtTranslator(DagsterDbtTranslator):
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        if len(fqn) > 2 and fqn[1] == "marts" and fqn[2] in MART_AREAS:
-            return fqn[2]
-        return "transform"
+        return group_for(dbt_resource_props.get("fqn", []))
 
 
 @dbt_assets(

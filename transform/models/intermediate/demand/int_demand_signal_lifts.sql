@@ -8,7 +8,7 @@ with
 
 product_weeks as (
 
-    select * from {{ ref('int_product_weeks') }}
+    select * from {{ ref('int_product_weeks_flagged') }}
 
 ),
 

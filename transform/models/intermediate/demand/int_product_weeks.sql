@@ -1,20 +1,27 @@
-{#- Each product's weekly units with what a forecaster knows at the end of
-    that week: the 8-week average (the baseline forecast), whether a demand
-    signal showed in the last 4 weeks, whether one starts this week (a signal
-    after 8 quiet weeks), and the most recent start in the last 10 weeks.
-    The latest week is still running, so forecasts stop the week before it. -#}
+{#- Demand and voice per product and week, every week from the first activity
+    to the latest (zeros where nothing happened): units, orders and revenue net
+    of refunds from real orders, and what customers said about the product. -#}
+
+{#- several models read it: computed once, not per reader -#}
+{{ config(materialized='table') }}
 
 with
 
-demand as (
+order_lines as (
 
-    select * from {{ ref('product_demand_weekly') }}
+    select * from {{ ref('int_order_lines_netted') }}
 
 ),
 
-signals as (
+products as (
 
-    select * from {{ ref('demand_signals') }}
+    select * from {{ ref('stg_shopify__products') }}
+
+),
+
+mentions as (
+
+    select * from {{ ref('int_voice_mentions') }}
 
 ),
 
@@ -24,74 +31,88 @@ weeks as (
 
 ),
 
-joined as (
-
-    select
-        demand.product_id,
-        demand.product_title,
-        weeks.week_number,
-        weeks.week_start,
-        weeks.is_latest,
-        demand.units,
-        signals.is_signal
-    from demand
-    inner join weeks
-        on demand.week_start = weeks.week_start
-    inner join signals
-        on
-            demand.product_id = signals.product_id
-            and demand.week_start = signals.week_start
-
-),
-
-flagged as (
+sales as (
 
     select
         product_id,
-        product_title,
-        week_number,
-        week_start,
-        is_latest,
-        units,
-        is_signal,
-        avg(units) over (
-            partition by product_id order by week_number
-            rows between 7 preceding and current row
-        ) as trailing_8_week_units,
-        max(case when is_signal then 1 else 0 end) over (
-            partition by product_id order by week_number
-            rows between 3 preceding and current row
-        ) = 1 as has_recent_signal,
-        is_signal and coalesce(max(case when is_signal then 1 else 0 end) over (
-            partition by product_id order by week_number
-            rows between 8 preceding and 1 preceding
-        ), 0) = 0 as is_signal_onset
-    from joined
+        cast({{ dbt.date_trunc('week', 'ordered_at') }} as date) as week_start,
+        sum(quantity) as units,
+        count(distinct order_id) as orders,
+        sum(line_amount) as gross_revenue,
+        sum(refunded_amount) as refunded_amount,
+        sum(net_amount) as net_revenue
+    from order_lines
+    where product_id is not null
+    group by 1, 2
+
+),
+
+voice as (
+
+    select
+        product_id,
+        cast({{ dbt.date_trunc('week', 'mentioned_at') }} as date) as week_start,
+        count(*) as mentions,
+        sum(case when category = 'demand' then 1 else 0 end) as demand_mentions,
+        count(distinct case when category = 'demand' then customer_key end)
+            as demand_customers,
+        sum(case when category = 'pain_point' then 1 else 0 end) as pain_point_mentions,
+        sum(case when category = 'site_experience' then 1 else 0 end)
+            as site_experience_mentions,
+        sum(case when category = 'praise' then 1 else 0 end) as praise_mentions,
+        avg(sentiment) as average_sentiment
+    from mentions
+    where product_id is not null
+    group by 1, 2
+
+),
+
+product_list as (
+
+    select
+        product_id,
+        product_title
+    from products
+    union
+    select
+        product_id,
+        max(product_title) as product_title
+    from order_lines
+    where
+        product_id is not null
+        and product_id not in (select products.product_id from products)
+    group by 1
 
 ),
 
 final as (
 
     select
-        *,
-        {#- the most recent signal onset in the last 10 weeks, and the 8-week
-            average just before it: demand as it was before customers asked -#}
-        max(case when is_signal_onset then week_number end) over (
-            partition by product_id order by week_number
-            rows between 9 preceding and current row
-        ) as recent_onset_week,
-        max(case when is_signal_onset then units_before_week end) over (
-            partition by product_id order by week_number
-            rows between 9 preceding and current row
-        ) as recent_onset_baseline_units
-    from (
-        select
-            *,
-            lag(trailing_8_week_units) over (
-                partition by product_id order by week_number
-            ) as units_before_week
-        from flagged
-    ) as with_previous
+        product_list.product_id,
+        product_list.product_title,
+        weeks.week_start,
+        coalesce(sales.units, 0) as units,
+        coalesce(sales.orders, 0) as orders,
+        cast(coalesce(sales.gross_revenue, 0) as decimal(18, 2)) as gross_revenue,
+        cast(coalesce(sales.refunded_amount, 0) as decimal(18, 2)) as refunded_amount,
+        cast(coalesce(sales.net_revenue, 0) as decimal(18, 2)) as net_revenue,
+        coalesce(voice.mentions, 0) as mentions,
+        coalesce(voice.demand_mentions, 0) as demand_mentions,
+        coalesce(voice.demand_customers, 0) as demand_customers,
+        coalesce(voice.pain_point_mentions, 0) as pain_point_mentions,
+        coalesce(voice.site_experience_mentions, 0) as site_experience_mentions,
+        coalesce(voice.praise_mentions, 0) as praise_mentions,
+        voice.average_sentiment
+    from product_list
+    cross join weeks
+    left join sales
+        on
+            product_list.product_id = sales.product_id
+            and weeks.week_start = sales.week_start
+    left join voice
+        on
+            product_list.product_id = voice.product_id
+            and weeks.week_start = voice.week_start
 
 )
 

@@ -14,7 +14,7 @@ sentences as (
 
 sentence_sentiment as (
 
-    select * from {{ ref('int_sentence_sentiment') }}
+    select * from {{ ref('int_sentence_sentiments') }}
 
 ),
 

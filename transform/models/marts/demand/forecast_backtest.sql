@@ -15,7 +15,7 @@ forecasts as (
 
 product_weeks as (
 
-    select * from {{ ref('int_product_weeks') }}
+    select * from {{ ref('int_product_weeks_flagged') }}
 
 ),
 

@@ -1,11 +1,12 @@
 {#- One row per document and theme it raises: who raised it, about which
-    product, when, and with what sentiment (of the sentences that raise it). -#}
+    product, when, and with what sentiment (of the sentences that raise it).
+    The voice_mentions mart and the weekly product demand read it. -#}
 
 with
 
 documents as (
 
-    select * from {{ ref('voice_documents') }}
+    select * from {{ ref('int_voice_documents') }}
 
 ),
 
@@ -42,7 +43,6 @@ final as (
         documents.call_purpose,
         documents.said_at as mentioned_at,
         mentions.sentiment,
-        documents.sentiment_label as document_sentiment_label,
         mentions.match_method,
         mentions.taxonomy_version
     from mentions

@@ -10,7 +10,7 @@ with
 
 calls as (
 
-    select * from {{ ref('int_calls_identified') }}
+    select * from {{ ref('calls') }}
 
 ),
 

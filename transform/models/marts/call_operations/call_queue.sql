@@ -18,7 +18,7 @@ customers as (
 
 calls as (
 
-    select * from {{ ref('int_calls_identified') }}
+    select * from {{ ref('calls') }}
 
 ),
 
