@@ -21,11 +21,12 @@ export GX_ANALYTICS_ENABLED := false
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install demo test lint format stop status materialize browser-deps
+.PHONY: help install demo test test-quick lint format stop status materialize browser-deps
 
 help:
 	@echo "make demo    install, generate a sandbox shop, run the pipeline, start Dagster and Streamlit"
 	@echo "make test    install and run the whole test suite"
+	@echo "make test-quick  the fast tests only: no whole-pipeline or browser runs"
 	@echo "make lint    ruff and sqlfluff"
 	@echo "make format  apply ruff's formatting and fixes"
 	@echo "make stop    stop the services make demo started"
@@ -80,6 +81,10 @@ browser-deps:
 
 test: install browser-deps
 	$(BIN)/pytest
+
+# While working: everything but the tests that run the whole pipeline or a browser.
+test-quick: install
+	$(BIN)/pytest -m "not e2e and not browser"
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,9 +2,9 @@
 
 dlt's normalizer walks every nested record in Python: for Shopify's orders
 (each with line items, refunds, shipping lines and a dozen money objects) that
-walk was most of a large load. A source can instead append its checked records
-to a :class:`Spool` and, once the pages are read, yield the tables it reads
-back: DuckDB parses the records, unnests the child lists into their own tables
+walk was most of a large load. Every resource instead appends its checked
+records to a :class:`Spool` (``ingestion.declared.load_items``) and, once the
+pages are read, yields the tables it reads back: DuckDB parses the records, unnests the child lists into their own tables
 and flattens objects into ``parent__child`` columns (the names dlt gives them),
 and dlt receives Arrow batches it only has to write.
 
@@ -21,16 +21,17 @@ import functools
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dlt
 import duckdb
 import orjson
 import pyarrow as pa
 
-from ingestion.contracts import CHECKS, QUARANTINE_TABLE, Contract, Quarantine, split_page
+from ingestion.contracts import TYPE_CHECKS
 
 BATCH_ROWS = 50_000
 SAMPLE_ROWS = 20_480
@@ -52,14 +53,18 @@ logging.getLogger("dlt").addFilter(_DeclaredHintsWin())
 class Child:
     """A list inside each record that loads as its own table.
 
-    ``path`` leads from the root record to the list, e.g. ``("refunds",
-    "refund_line_items")``; every element already carries its root's key (the
-    source links children to parents before spooling).
+    ``path`` leads from the root record to the list, through lists or objects,
+    e.g. ``("refunds", "refund_line_items")`` or ``("content", "utterances")``;
+    every element already carries its root's key, ``parent_key`` (the source
+    links children to parents before spooling). A child table merges on
+    ``primary_key`` and is replaced per parent, so an element removed at the
+    source leaves the warehouse too.
     """
 
     path: tuple[str, ...]
     primary_key: tuple[str, ...]
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parent_key: str | None = None
 
     def table(self, root: str) -> str:
         return "__".join((root, *self.path))
@@ -73,6 +78,27 @@ class Layout:
     columns: dict[str, dict[str, Any]]
     children: tuple[Child, ...]
 
+    def tables(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every table the layout declares, with its declared columns."""
+        return {
+            self.root: self.columns,
+            **{child.table(self.root): child.columns for child in self.children},
+        }
+
+    @functools.cached_property
+    def child_hints(self) -> dict[str, Any]:
+        """dlt hints of each child table: merged on its key, replaced per parent."""
+        return {
+            child.table(self.root): dlt.mark.make_hints(
+                table_name=child.table(self.root),
+                write_disposition="merge",
+                primary_key=list(child.primary_key),
+                columns=[{"name": name, **hints} for name, hints in child.columns.items()],
+                **({"merge_key": child.parent_key} if child.parent_key else {}),
+            )
+            for child in self.children
+        }
+
     @functools.cached_property
     def checks(self) -> tuple[Checks, list[tuple[tuple[str, ...], Checks]]]:
         """Each table's (column, path inside the record, check), for the types a cast can refuse."""
@@ -84,9 +110,9 @@ Checks = list[tuple[str, tuple[str, ...], Callable[[Any], Any]]]
 
 def _checks(columns: dict[str, dict[str, Any]]) -> Checks:
     return [
-        (name, tuple(name.split("__")), VALUE_CHECKS[hints["data_type"]])
+        (name, tuple(name.split("__")), TYPE_CHECKS[hints["data_type"]])
         for name, hints in columns.items()
-        if hints["data_type"] in VALUE_CHECKS
+        if hints["data_type"] in TYPE_CHECKS
     ]
 
 
@@ -113,6 +139,9 @@ def _elements(
     """Each element of the list at ``path``, with where it sits (for the reason)."""
     values = record.get(path[0]) if isinstance(record, dict) else None
     if not values:
+        return
+    if isinstance(values, dict) and len(path) > 1:
+        yield from _elements(values, path[1:], (*where, (path[0], None)))
         return
     if not isinstance(values, list):
         yield (*where, (path[0], None)), values
@@ -143,20 +172,6 @@ def _values_problem(
             prefix = f"{_located(where)}." if where else ""
             return f"{prefix}{name.replace('__', '.')}: {exc}"
     return None
-
-
-def _boolean(value: Any) -> Any:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
-    return value
-
-
-VALUE_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "bigint": CHECKS["integer"],
-    "decimal": CHECKS["money"],
-    "timestamp": CHECKS["timestamp"],
-    "bool": _boolean,
-}
 
 
 def sql_type(hints: dict[str, Any]) -> str | None:
@@ -251,9 +266,17 @@ class Spool:
         for depth, column in enumerate(path):
             schema = _schema(connection, source)
             kind = schema.field(column).type if column in schema.names else pa.null()
+            target = f"list_{'_'.join(path[: depth + 1])}"
+            if pa.types.is_struct(kind) and depth < len(path) - 1:
+                # an object on the way to the list: step into its fields
+                connection.execute(
+                    f"create or replace table {target} as select {quoted(column)}.* "
+                    f"from {source} where {quoted(column)} is not null"
+                )
+                source = target
+                continue
             if not (pa.types.is_list(kind) and pa.types.is_struct(kind.value_type)):
                 return None  # never a non-empty list of objects in this load
-            target = f"list_{'_'.join(path[: depth + 1])}"
             connection.execute(
                 f"create or replace table {target} as select item.* from ("
                 f"select unnest({quoted(column)}) as item from {source} "
@@ -277,7 +300,13 @@ class Spool:
                 continue
             columns.extend(
                 _flatten(
-                    quoted(column.name), column.name, column.type, declared, connection, source
+                    quoted(column.name),
+                    column.name,
+                    column.type,
+                    declared,
+                    connection,
+                    source,
+                    skip={p[len(depth) :] for p in skip if p[: len(depth)] == depth},
                 )
             )
         if not columns:
@@ -293,32 +322,6 @@ def _schema(connection: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
     return connection.execute(f"select * from {table} limit 0").to_arrow_table().schema
 
 
-def spooled(
-    pages: Iterable[list[Any]],
-    contract: Contract,
-    quarantine: Quarantine,
-    layout: Layout,
-    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-) -> Iterator[tuple[str, Any]]:
-    """(table, item) for a resource read through a spool.
-
-    Each page's set-aside records come at once (as the quarantine table's
-    item); the good ones are spooled, and once the pages are read come the
-    Arrow batches of the root table and of each child table.
-    """
-    spool = Spool(layout)
-    try:
-        for page in pages:
-            good, set_aside = split_page(page, contract, quarantine, prepare)
-            if good:
-                spool.add(good)
-            if set_aside is not None:
-                yield QUARANTINE_TABLE, set_aside
-        yield from spool.tables()
-    finally:
-        spool.close()
-
-
 def _flatten(
     expression: str,
     name: str,
@@ -326,8 +329,14 @@ def _flatten(
     declared: dict[str, dict[str, Any]],
     connection: duckdb.DuckDBPyConnection,
     source: str,
+    skip: set[tuple[str, ...]] = frozenset(),
 ) -> list[str]:
-    """Select expressions for one field: an object becomes ``name__field`` columns."""
+    """Select expressions for one field: an object becomes ``name__field`` columns.
+
+    ``skip`` holds the paths (below this table) of lists loaded as child tables.
+    """
+    if tuple(name.split("__")) in skip:
+        return []
     hints = declared.get(name)
     if hints is not None:
         target = sql_type(hints)
@@ -349,6 +358,7 @@ def _flatten(
                 declared,
                 connection,
                 source,
+                skip,
             )
         ]
     if pa.types.is_null(kind):

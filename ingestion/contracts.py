@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -67,6 +67,12 @@ def _rating(value: Any) -> Any:
     return value
 
 
+def _boolean(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
 def one_of(*allowed: str) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if value not in allowed:
@@ -82,6 +88,14 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "text": _text,
     "timestamp": _timestamp,
     "rating": _rating,
+    "bool": _boolean,
+}
+# The check for each declared dlt column type a cast could refuse (see ingestion.columnar).
+TYPE_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "bigint": _integer,
+    "decimal": _money,
+    "timestamp": _timestamp,
+    "bool": _boolean,
 }
 
 
@@ -193,17 +207,3 @@ def declare_columns(table: str, columns: dict[str, dict[str, Any]]) -> None:
     schema.update_table(
         new_table(table, columns=[{"name": name, **hints} for name, hints in columns.items()])
     )
-
-
-def checked(
-    records: Iterable[Any],
-    contract: Contract,
-    quarantine: Quarantine,
-    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-) -> Iterator[Any]:
-    """What a resource yields for one page: its good records, then its set-aside ones."""
-    good, quarantined = split_page(records, contract, quarantine, prepare)
-    if good:
-        yield good
-    if quarantined is not None:
-        yield quarantined

@@ -26,9 +26,10 @@ import dlt
 from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict, filesystem
 
-from ingestion.aircall import CALL_COLUMNS, CALL_NESTED, CALLS
-from ingestion.contracts import Quarantine, checked, declare_columns
-from ingestion.judgeme import REVIEW_COLUMNS, REVIEWS
+from ingestion.aircall import CALLS
+from ingestion.contracts import Quarantine
+from ingestion.declared import load_items
+from ingestion.judgeme import REVIEWS
 
 ID_SPACE = 2**62
 
@@ -101,7 +102,15 @@ def call_from_export(
             if t.strip()
         ],
         "comments": (
-            [{"content": row["comments"], "call_id": call_id}] if row.get("comments") else []
+            [
+                {
+                    "id": stable_id(call_id, row["comments"]),
+                    "content": row["comments"],
+                    "call_id": call_id,
+                }
+            ]
+            if row.get("comments")
+            else []
         ),
         "export_file": source_file,
         "export_line": line,
@@ -161,17 +170,15 @@ def aircall_csv_source(
     """
     quarantine = Quarantine()
     ours = {_digits(n) for n in company_numbers or []}
-    declare_columns("calls", CALL_COLUMNS)
+    CALLS.declare()
 
-    @dlt.transformer(
-        name="calls", primary_key="id", write_disposition="merge", nested_hints=CALL_NESTED
-    )
+    @dlt.transformer(name="calls", primary_key="id", write_disposition="merge")
     def calls(files: list[FileItemDict]) -> Iterator[Any]:
-        for file in files:
-            rows = [
-                call_from_export(row, ours, file["file_name"], line) for line, row in _rows(file)
-            ]
-            yield from checked(rows, CALLS, quarantine)
+        pages = (
+            [call_from_export(row, ours, file["file_name"], line) for line, row in _rows(file)]
+            for file in files
+        )
+        yield from load_items(pages, CALLS, quarantine)
 
     return _export_files(bucket_url, file_glob) | calls
 
@@ -180,13 +187,15 @@ def aircall_csv_source(
 def judgeme_csv_source(bucket_url: str = dlt.config.value, file_glob: str = "*.csv") -> DltResource:
     """Judge.me review exports dropped in ``bucket_url``."""
     quarantine = Quarantine()
-    declare_columns("reviews", REVIEW_COLUMNS)
+    REVIEWS.declare()
 
     @dlt.transformer(name="reviews", primary_key="id", write_disposition="merge")
     def reviews(files: list[FileItemDict]) -> Iterator[Any]:
-        for file in files:
-            rows = [review_from_export(row, file["file_name"], line) for line, row in _rows(file)]
-            yield from checked(rows, REVIEWS, quarantine)
+        pages = (
+            [review_from_export(row, file["file_name"], line) for line, row in _rows(file)]
+            for file in files
+        )
+        yield from load_items(pages, REVIEWS, quarantine)
 
     return _export_files(bucket_url, file_glob) | reviews
 

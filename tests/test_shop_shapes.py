@@ -10,7 +10,7 @@ the call-tag check warns where tags cannot be placed and nowhere else.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -18,12 +18,11 @@ import duckdb
 import pytest
 
 from orchestration.defs.transform.checks import unmapped_call_tags
-from sandbox import harness
-from sandbox.generate import PURPOSE_TAGS, SCALES, UNFAMILIAR_TAGS, Plants, Shape, generate
+from sandbox.generate import PURPOSE_TAGS, UNFAMILIAR_TAGS
+from sandbox.shapes import SHOP_CASES, ShopCase, build_case
 
 pytestmark = pytest.mark.e2e
 
-ALL_SOURCES = ("shopify", "aircall", "judgeme")
 # The sandbox's call purposes under the names seeds/call_purposes.csv gives them.
 SEED_PURPOSES = {
     "support": "support",
@@ -31,37 +30,6 @@ SEED_PURPOSES = {
     "high_value_check_in": "high_value_check_in",
     "churned_customer_deep_dive": "churned_customer_win_back",
     "cart_abandoner_outreach": "cart_abandoner_outreach",
-}
-
-
-@dataclass(frozen=True)
-class ShopCase:
-    shape: Shape = field(default_factory=Shape)
-    sources: tuple[str, ...] = ALL_SOURCES
-    settings: dict[str, str] = field(default_factory=dict)
-    plants: Plants = field(default_factory=Plants)
-    # whether the call-tag check should warn on this shop
-    tags_warn: bool = False
-    # whether the planted signal products must signal two weeks before their rise
-    signals_lead: bool = False
-
-
-CASES = {
-    "no_transcripts": ShopCase(shape=Shape(transcripts=False)),
-    "transcripts_disabled": ShopCase(settings={"SOURCES__AIRCALL__TRANSCRIPTS": "false"}),
-    "shopify_only": ShopCase(shape=Shape(vendors=("shopify",)), sources=("shopify",)),
-    "shopify_and_judgeme": ShopCase(
-        shape=Shape(vendors=("shopify", "judgeme")), sources=("shopify", "judgeme")
-    ),
-    "twelve_weeks": ShopCase(shape=Shape(weeks=12)),
-    "sparse_records": ShopCase(shape=Shape(sparse=True)),
-    "unfamiliar_tags": ShopCase(shape=Shape(tag_names=UNFAMILIAR_TAGS), tags_warn=True),
-    # asks for the signal products rise from week 8, demand (theirs and the controls') at 11
-    "half_year_demand": ShopCase(
-        shape=Shape(weeks=26),
-        plants=Plants(demand_rise_week=11, signal_lead_weeks=3, signal_asks_per_week=6),
-        signals_lead=True,
-    ),
 }
 
 
@@ -87,16 +55,12 @@ class BuiltShop:
             return connection.execute(sql).fetchall()
 
 
-@pytest.fixture(scope="module", params=sorted(CASES))
+@pytest.fixture(scope="module", params=sorted(SHOP_CASES))
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BuiltShop:
     name = request.param
-    case = CASES[name]
     root = tmp_path_factory.mktemp(name)
-    generate(root / "shop", seed=5, scale=SCALES["XS"], plants=case.plants, shape=case.shape)
-    warehouse = harness.build_warehouse(
-        root / "shop", root / "warehouse", sources=case.sources, settings=case.settings
-    )
-    return BuiltShop(name, case, root / "shop", warehouse)
+    warehouse = build_case(name, root)
+    return BuiltShop(name, SHOP_CASES[name], root / "shop", warehouse)
 
 
 def test_dbt_build_passes_every_test(built: BuiltShop) -> None:
@@ -141,8 +105,7 @@ def test_voice_marts_hold_what_the_connected_sources_said(built: BuiltShop) -> N
         expected.add("aircall_comment")
     if "judgeme" in built.case.sources:
         expected.add("judgeme_review")
-    transcripts = built.case.shape.transcripts and not built.case.settings
-    if "aircall" in built.case.sources and transcripts:
+    if built.case.has_transcripts:
         expected.add("aircall_transcript")
     assert set(by_source) == expected
 

@@ -15,9 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingestion.contracts import Contract, Quarantine, checked, declare_columns, one_of
+from ingestion.columnar import Child, Layout
+from ingestion.contracts import Contract, Quarantine, one_of
+from ingestion.declared import Cursor, Declared, load_items
 from ingestion.http import VendorClient, read_ahead
 
 QUERY_CAP = 10_000
@@ -44,42 +47,101 @@ CALL_COLUMNS = {
     "voicemail": {"data_type": "text"},
     "recording": {"data_type": "text"},
     "contact": {"data_type": "json"},
+    "number": {"data_type": "json"},
+    "teams": {"data_type": "json"},
 }
-CALL_NESTED = {
-    "tags": dlt.mark.make_nested_hints(
-        columns={
-            "call_id": {"data_type": "bigint"},
-            "name": {"data_type": "text"},
-            "tagged_at": {"data_type": "bigint"},
-        }
+CALL_LAYOUT = Layout(
+    root="calls",
+    columns=CALL_COLUMNS,
+    children=(
+        Child(
+            ("tags",),
+            # one tag (id) is on many calls: a row is a tag on a call
+            primary_key=("call_id", "name"),
+            parent_key="call_id",
+            columns={
+                "call_id": {"data_type": "bigint"},
+                "id": {"data_type": "bigint"},
+                "name": {"data_type": "text"},
+                "tagged_at": {"data_type": "bigint"},
+            },
+        ),
+        Child(
+            ("comments",),
+            primary_key=("id",),
+            parent_key="call_id",
+            columns={
+                "call_id": {"data_type": "bigint"},
+                "id": {"data_type": "bigint"},
+                "content": {"data_type": "text"},
+                "posted_at": {"data_type": "bigint"},
+                "posted_by": {"data_type": "json"},
+            },
+        ),
     ),
-    "comments": dlt.mark.make_nested_hints(
-        columns={
-            "call_id": {"data_type": "bigint"},
-            "content": {"data_type": "text"},
-            "posted_at": {"data_type": "bigint"},
-        }
-    ),
-}
-CALLS = Contract(
-    "aircall",
-    "calls",
-    required={
-        "id": "integer",
-        "started_at": "integer",
-        "direction": one_of("inbound", "outbound"),
-    },
-    optional={"answered_at": "integer", "ended_at": "integer", "duration": "integer"},
 )
-TRANSCRIPTS = Contract("aircall", "transcripts", required={"id": "integer", "call_id": "integer"})
+TRANSCRIPT_LAYOUT = Layout(
+    root="transcripts",
+    columns={
+        "id": {"data_type": "bigint", "nullable": False},
+        "call_id": {"data_type": "bigint"},
+        "call_created_at": {"data_type": "timestamp"},
+        "content__language": {"data_type": "text"},
+    },
+    children=(
+        Child(
+            ("content", "utterances"),
+            primary_key=("transcript_id", "utterance_index"),
+            parent_key="transcript_id",
+            columns={
+                "transcript_id": {"data_type": "bigint"},
+                "call_id": {"data_type": "bigint"},
+                "utterance_index": {"data_type": "bigint"},
+                "participant_type": {"data_type": "text"},
+                "start_time": {"data_type": "double"},
+                "end_time": {"data_type": "double"},
+                "text": {"data_type": "text"},
+            },
+        ),
+    ),
+)
 
 
 def link_children(call: dict[str, Any]) -> dict[str, Any]:
     """Give tags and comments their call's id, so staging reads each child table on its own."""
     for child in (call.get("tags") or []) + (call.get("comments") or []):
-        if isinstance(child, dict):
-            child["call_id"] = call["id"]
+        child["call_id"] = call["id"]
     return call
+
+
+def link_utterances(transcript: dict[str, Any]) -> dict[str, Any]:
+    """Give each utterance its transcript, its call and its place in the conversation."""
+    content = transcript.get("content") or {}
+    for index, utterance in enumerate(content.get("utterances") or []):
+        utterance.update(
+            transcript_id=transcript["id"], call_id=transcript["call_id"], utterance_index=index
+        )
+    return transcript
+
+
+CALLS = Declared(
+    Contract(
+        "aircall",
+        "calls",
+        required={
+            "id": "integer",
+            "started_at": "integer",
+            "direction": one_of("inbound", "outbound"),
+        },
+    ),
+    CALL_LAYOUT,
+    prepare=link_children,
+)
+TRANSCRIPTS = Declared(
+    Contract("aircall", "transcripts", required={"id": "integer", "call_id": "integer"}),
+    TRANSCRIPT_LAYOUT,
+    prepare=link_utterances,
+)
 
 
 def calls_in_window(client: VendorClient, start: int, end: int) -> Iterator[list[Any]]:
@@ -148,29 +210,14 @@ def aircall_source(
         return None if body is None else body["transcription"]
 
     quarantine = Quarantine()
-    declare_columns("calls", CALL_COLUMNS)
-    declare_columns(
-        "transcripts",
-        {"id": {"data_type": "bigint", "nullable": False}, "call_id": {"data_type": "bigint"}},
-    )
+    CALLS.declare()
+    TRANSCRIPTS.declare()
 
-    @dlt.resource(
-        name="calls",
-        primary_key="id",
-        write_disposition="merge",
-        nested_hints=CALL_NESTED,
-    )
-    def calls(
-        started_at: dlt.sources.incremental[int] = dlt.sources.incremental(
-            "started_at",
-            initial_value=start_date,
-            lag=lookback_days * DAY,
-            on_cursor_value_missing="include",
-        ),
-    ) -> Iterator[Any]:
-        windows = calls_in_window(client, int(started_at.last_value), int(time.time()))
-        for page in read_ahead(windows):
-            yield from checked(page, CALLS, quarantine, link_children)
+    @dlt.resource(name="calls", primary_key="id", write_disposition="merge")
+    def calls() -> Iterator[Any]:
+        cursor = Cursor("started_at", start_date, lag=lookback_days * DAY)
+        windows = calls_in_window(client, int(cursor.start), int(time.time()))
+        yield from load_items(read_ahead(windows), CALLS, quarantine, cursor)
 
     @dlt.transformer(
         data_from=calls,
@@ -178,27 +225,21 @@ def aircall_source(
         primary_key="id",
         write_disposition="merge",
     )
-    def call_transcripts(page: list[dict[str, Any]]) -> Iterator[Any]:
-        # Transcripts do not change once made: fetch each answered call's once.
+    def call_transcripts(item: Any, meta: Any = None) -> Iterator[Any]:
+        # The calls table's batches come without hints; child tables and set-aside
+        # records carry theirs. Transcripts do not change once made: fetch each
+        # answered call's once.
+        if meta is not None or not isinstance(item, pa.RecordBatch | pa.Table):
+            return
         state = dlt.current.resource_state()
         done_through = state.get("transcribed_through", 0)
         settled_before = time.time() - 3600
-        wanted = [
-            call["id"]
-            for call in page
-            if "quarantine_key" not in call
-            and call.get("answered_at")
-            and call["started_at"] > done_through
-            and (call.get("ended_at") or 0) <= settled_before
-        ]
+        called = item.select(["id", "started_at", "answered_at", "ended_at"]).to_pylist()
+        settled = [c for c in called if (c["ended_at"] or 0) <= settled_before]
+        wanted = [c["id"] for c in settled if c["answered_at"] and c["started_at"] > done_through]
         found = [t for t in fetchers.map(transcript_of, wanted) if t is not None]
-        settled = [
-            c["started_at"]
-            for c in page
-            if "quarantine_key" not in c and (c.get("ended_at") or 0) <= settled_before
-        ]
         if settled:
-            state["transcribed_through"] = max(done_through, max(settled))
-        yield from checked(found, TRANSCRIPTS, quarantine)
+            state["transcribed_through"] = max(done_through, *(c["started_at"] for c in settled))
+        yield from load_items([found], TRANSCRIPTS, quarantine)
 
     return [calls, call_transcripts] if transcripts else [calls]

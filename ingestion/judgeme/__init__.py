@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import dlt
 from dlt.sources import DltResource
 
-from ingestion.columnar import Layout, declared_problem, spooled
-from ingestion.contracts import (
-    Contract,
-    Quarantine,
-    declare_columns,
-    parse_timestamp,
-)
+from ingestion.columnar import Layout
+from ingestion.contracts import Contract, Quarantine, parse_timestamp
+from ingestion.declared import Cursor, Declared, load_items
 from ingestion.http import VendorClient, read_ahead
 
 MAX_PER_PAGE = 100
@@ -26,23 +21,24 @@ REVIEW_COLUMNS = {
     "rating": {"data_type": "bigint"},
     "product_external_id": {"data_type": "bigint"},
     "product_title": {"data_type": "text"},
+    "product_handle": {"data_type": "text"},
     "reviewer__external_id": {"data_type": "bigint"},
     "reviewer__email": {"data_type": "text"},
+    "reviewer__name": {"data_type": "text"},
     "reviewer__tags": {"data_type": "json"},
+    "source": {"data_type": "text"},
+    "verified": {"data_type": "text"},
+    "pictures": {"data_type": "json"},
     "created_at": {"data_type": "timestamp"},
     "updated_at": {"data_type": "timestamp"},
 }
-REVIEW_LAYOUT = Layout(root="reviews", columns=REVIEW_COLUMNS, children=())
-REVIEWS = Contract(
-    "judgeme",
-    "reviews",
-    required={
-        "id": "integer",
-        "rating": "rating",
-        "updated_at": "timestamp",
-    },
-    optional={"created_at": "timestamp", "product_external_id": "integer"},
-    also=lambda review: declared_problem(review, REVIEW_LAYOUT),
+REVIEWS = Declared(
+    Contract(
+        "judgeme",
+        "reviews",
+        required={"id": "integer", "rating": "rating", "updated_at": "timestamp"},
+    ),
+    Layout(root="reviews", columns=REVIEW_COLUMNS, children=()),
 )
 
 
@@ -74,18 +70,14 @@ def judgeme_source(
     auth = {"api_token": api_token, "shop_domain": shop_domain}
     quarantine = Quarantine()
     first_updated_at = parse_timestamp(start_date)
-    declare_columns("reviews", REVIEW_COLUMNS)
+    REVIEWS.declare()
 
     @dlt.resource(name="reviews", primary_key="id", write_disposition="merge")
-    def reviews(
-        updated_at: dlt.sources.incremental[datetime] = dlt.sources.incremental(
-            "updated_at", initial_value=first_updated_at, on_cursor_value_missing="include"
-        ),
-    ) -> Iterator[Any]:
-        # flattened by DuckDB (ingestion.columnar); dlt's cursor filters the batches
+    def reviews() -> Iterator[Any]:
+        # Judge.me cannot filter by updated_at: unchanged reviews are left out here
+        cursor = Cursor("updated_at", first_updated_at)
         pages = read_ahead(review_pages(client, auth))
-        for _, item in spooled(pages, REVIEWS, quarantine, REVIEW_LAYOUT):
-            yield item
+        yield from load_items(pages, REVIEWS, quarantine, cursor, filter_by_cursor=True)
 
     return reviews
 

@@ -13,18 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dlt
-import pyarrow.compute as pc
 from dlt.sources import DltResource
 
-from ingestion.columnar import Child, Layout, declared_problem, spooled
-from ingestion.contracts import (
-    QUARANTINE_TABLE,
-    Contract,
-    Quarantine,
-    checked,
-    declare_columns,
-    parse_timestamp,
-)
+from ingestion.columnar import Child, Layout
+from ingestion.contracts import Contract, Quarantine, parse_timestamp
+from ingestion.declared import Cursor, Declared, load_items
 from ingestion.http import VendorClient, read_ahead, shopify_pause
 
 PAGE_LIMIT = 250
@@ -78,10 +71,14 @@ ORDER_COLUMNS = {
     "currency": {"data_type": "text"},
     "email": {"data_type": "text"},
     "financial_status": {"data_type": "text"},
+    "cancel_reason": {"data_type": "text"},
+    "name": {"data_type": "text"},
     "note": {"data_type": "text"},
+    "tags": {"data_type": "text"},
     "test": {"data_type": "bool"},
     "customer__id": {"data_type": "bigint"},
     "subtotal_price": money(),
+    "total_line_items_price": money(),
     "total_discounts": money(),
     "total_tax": money(),
     "total_price": money(),
@@ -111,9 +108,13 @@ PRODUCT_COLUMNS = {
     "title": {"data_type": "text"},
     "body_html": {"data_type": "text"},
     "product_type": {"data_type": "text"},
+    "vendor": {"data_type": "text"},
     "handle": {"data_type": "text"},
+    "status": {"data_type": "text"},
+    "tags": {"data_type": "text"},
     "created_at": timestamp(),
     "updated_at": timestamp(),
+    **as_json("options", "images", "image"),
 }
 # Orders flatten in DuckDB (see ingestion.columnar): each list below is its own
 # table, keyed for merging and linked to its order by ``order_id``.
@@ -124,12 +125,16 @@ ORDER_LAYOUT = Layout(
         Child(
             ("line_items",),
             primary_key=("id",),
+            parent_key="order_id",
             columns={
                 "id": {"data_type": "bigint"},
                 "order_id": {"data_type": "bigint"},
                 "price": money(),
                 "product_id": {"data_type": "bigint"},
                 "variant_id": {"data_type": "bigint"},
+                "title": {"data_type": "text"},
+                "variant_title": {"data_type": "text"},
+                "sku": {"data_type": "text"},
                 "quantity": {"data_type": "bigint"},
                 **as_json(
                     "tax_lines",
@@ -144,6 +149,7 @@ ORDER_LAYOUT = Layout(
         Child(
             ("refunds",),
             primary_key=("id",),
+            parent_key="order_id",
             columns={
                 "id": {"data_type": "bigint"},
                 "order_id": {"data_type": "bigint"},
@@ -155,6 +161,7 @@ ORDER_LAYOUT = Layout(
         Child(
             ("refunds", "refund_line_items"),
             primary_key=("id",),
+            parent_key="order_id",
             columns={
                 "id": {"data_type": "bigint"},
                 "subtotal": money(),
@@ -170,11 +177,18 @@ ORDER_LAYOUT = Layout(
         Child(
             ("discount_codes",),
             primary_key=("order_id", "code"),
-            columns={"order_id": {"data_type": "bigint"}, "amount": money()},
+            parent_key="order_id",
+            columns={
+                "order_id": {"data_type": "bigint"},
+                "code": {"data_type": "text"},
+                "type": {"data_type": "text"},
+                "amount": money(),
+            },
         ),
         Child(
             ("shipping_lines",),
             primary_key=("id",),
+            parent_key="order_id",
             columns={
                 "id": {"data_type": "bigint"},
                 "order_id": {"data_type": "bigint"},
@@ -184,37 +198,33 @@ ORDER_LAYOUT = Layout(
         ),
     ),
 )
-PRODUCT_NESTED = {
-    "variants": dlt.mark.make_nested_hints(
-        columns={"price": money(), "product_id": {"data_type": "bigint"}}
-    )
-}
-CONTRACTS = {
-    "orders": Contract(
-        "shopify",
-        "orders",
-        required={
-            "id": "integer",
-            "created_at": "timestamp",
-            "updated_at": "timestamp",
-            "total_price": "money",
-        },
-        optional={"subtotal_price": "money", "total_tax": "money", "total_discounts": "money"},
-        also=lambda order: declared_problem(order, ORDER_LAYOUT),
+PRODUCT_LAYOUT = Layout(
+    root="products",
+    columns=PRODUCT_COLUMNS,
+    children=(
+        Child(
+            ("variants",),
+            primary_key=("id",),
+            parent_key="product_id",
+            columns={
+                "id": {"data_type": "bigint"},
+                "product_id": {"data_type": "bigint"},
+                "title": {"data_type": "text"},
+                "sku": {"data_type": "text"},
+                "price": money(),
+                "created_at": timestamp(),
+                "updated_at": timestamp(),
+            },
+        ),
     ),
-    "customers": Contract(
-        "shopify",
-        "customers",
-        required={"id": "integer", "updated_at": "timestamp"},
-        optional={"created_at": "timestamp"},
-    ),
-    "products": Contract(
-        "shopify",
-        "products",
-        required={"id": "integer", "updated_at": "timestamp"},
-        optional={"created_at": "timestamp"},
-    ),
-}
+)
+CUSTOMER_LAYOUT = Layout(root="customers", columns=CUSTOMER_COLUMNS, children=())
+
+
+def link_variants(product: dict[str, Any]) -> dict[str, Any]:
+    for variant in product.get("variants") or []:
+        variant["product_id"] = product["id"]
+    return product
 
 
 def to_utc_param(moment: datetime) -> str:
@@ -243,10 +253,31 @@ def link_children(order: dict[str, Any]) -> dict[str, Any]:
     return order
 
 
-def prepare(record: dict[str, Any]) -> dict[str, Any]:
-    """The cursor as an instant (offsets differ across DST) for dlt's incremental."""
-    record["updated_at"] = parse_timestamp(record["updated_at"])
-    return record
+RESOURCES = {
+    "orders": Declared(
+        Contract(
+            "shopify",
+            "orders",
+            required={
+                "id": "integer",
+                "created_at": "timestamp",
+                "updated_at": "timestamp",
+                "total_price": "money",
+            },
+        ),
+        ORDER_LAYOUT,
+        prepare=link_children,
+    ),
+    "customers": Declared(
+        Contract("shopify", "customers", required={"id": "integer", "updated_at": "timestamp"}),
+        CUSTOMER_LAYOUT,
+    ),
+    "products": Declared(
+        Contract("shopify", "products", required={"id": "integer", "updated_at": "timestamp"}),
+        PRODUCT_LAYOUT,
+        prepare=link_variants,
+    ),
+}
 
 
 def paginate(client: VendorClient, resource: str, params: dict[str, Any]) -> Iterator[list[Any]]:
@@ -293,77 +324,26 @@ def shopify_source(
     quarantine = Quarantine()
     first_updated_at = parse_timestamp(start_date)
 
-    def pages_of(resource: str, since: datetime) -> Iterator[list[Any]]:
-        params: dict[str, Any] = {"limit": PAGE_LIMIT, "updated_at_min": to_utc_param(since)}
-        if resource == "orders":
-            params["status"] = "any"
-        # One client per resource: dlt reads the resources in turn, each one
-        # fetching its next page in its own thread while the last is written.
-        return read_ahead(paginate(VendorClient(**client_settings), resource, params))
+    def make(resource: str) -> DltResource:
+        declared = RESOURCES[resource]
+        declared.declare()
 
-    def make(resource: str, columns: dict[str, Any], nested: dict[str, Any] | None) -> DltResource:
-        contract = CONTRACTS[resource]
-        declare_columns(resource, columns)
+        def pages() -> Iterator[Any]:
+            # The cursor is kept by hand, in the resource's state: dlt's incremental
+            # would look for updated_at in the child tables' batches too.
+            cursor = Cursor("updated_at", first_updated_at)
+            params: dict[str, Any] = {
+                "limit": PAGE_LIMIT,
+                "updated_at_min": to_utc_param(cursor.start),
+            }
+            if resource == "orders":
+                params["status"] = "any"
+            # One client per resource: dlt reads the resources in turn, each one
+            # fetching its next page in its own thread while the last is written.
+            client = VendorClient(**client_settings)
+            read = read_ahead(paginate(client, resource, params))
+            yield from load_items(read, declared, quarantine, cursor)
 
-        def pages(
-            updated_at: dlt.sources.incremental[datetime] = dlt.sources.incremental(
-                "updated_at", initial_value=first_updated_at, on_cursor_value_missing="include"
-            ),
-        ) -> Iterator[Any]:
-            for page in pages_of(resource, updated_at.last_value):
-                yield from checked(page, contract, quarantine, prepare)
+        return dlt.resource(pages, name=resource, primary_key="id", write_disposition="merge")
 
-        return dlt.resource(
-            pages, name=resource, primary_key="id", write_disposition="merge", nested_hints=nested
-        )
-
-    declare_columns("orders", ORDER_COLUMNS)
-
-    @dlt.resource(name="orders", primary_key="id", write_disposition="merge")
-    def orders() -> Iterator[Any]:
-        # The cursor is kept by hand: dlt's incremental would look for updated_at
-        # in the child tables' batches too. It is saved with the load it belongs to.
-        state = dlt.current.resource_state()
-        since = cursor_in(state, first_updated_at)
-        latest = since
-        pages = pages_of("orders", since)
-        contract = CONTRACTS["orders"]
-        for table, item in spooled(pages, contract, quarantine, ORDER_LAYOUT, link_children):
-            if table == "orders":
-                newest = pc.max(item["updated_at"]).as_py()
-                latest = latest if newest is None else max(latest, newest)
-                yield item
-            elif table == QUARANTINE_TABLE:
-                yield item
-            else:
-                yield dlt.mark.with_hints(item, CHILD_HINTS[table], create_table_variant=True)
-        state[CURSOR_STATE] = latest.isoformat()
-
-    return [
-        orders,
-        make("customers", CUSTOMER_COLUMNS, None),
-        make("products", PRODUCT_COLUMNS, PRODUCT_NESTED),
-    ]
-
-
-CURSOR_STATE = "updated_at_through"
-CHILD_HINTS = {
-    child.table("orders"): dlt.mark.make_hints(
-        table_name=child.table("orders"),
-        write_disposition="merge",
-        primary_key=list(child.primary_key),
-        # delete-insert on the order: a line removed by an order edit goes too
-        merge_key="order_id",
-        columns=[{"name": name, **hints} for name, hints in child.columns.items()],
-    )
-    for child in ORDER_LAYOUT.children
-}
-
-
-def cursor_in(state: dict[str, Any], initial: datetime) -> datetime:
-    """Where the last load of orders stopped (``updated_at``), or ``initial`` on the first."""
-    if CURSOR_STATE in state:
-        return datetime.fromisoformat(state[CURSOR_STATE])
-    # a warehouse loaded before the cursor was kept by hand
-    earlier = state.get("incremental", {}).get("updated_at", {}).get("last_value")
-    return parse_timestamp(earlier) if isinstance(earlier, str) else (earlier or initial)
+    return [make(resource) for resource in RESOURCES]

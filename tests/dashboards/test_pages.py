@@ -7,6 +7,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pipeline import PipelineRun
 
+# reads the marts of the whole pipeline run once per session
+pytestmark = pytest.mark.e2e
+
 PAGES = Path(__file__).resolve().parents[2] / "dashboards"
 
 

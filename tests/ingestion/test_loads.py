@@ -382,3 +382,47 @@ def test_a_load_killed_midway_completes_exactly_on_the_next_run(
     assert query(warehouse, "select count(*) from raw_shopify.customers") == [
         (len(sandbox.records("shopify/customers.jsonl")),)
     ]
+
+
+# declared tables and columns ----------------------------------------------------------------
+def test_every_declared_table_and_column_exists_from_the_first_load(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    """A sparse shop without transcripts: no refunds, discount codes or optional fields."""
+    from ingestion.aircall import CALLS, TRANSCRIPTS
+    from ingestion.judgeme import REVIEWS
+    from ingestion.shopify import RESOURCES
+    from sandbox.generate import Scale, Shape, generate
+
+    shop = tmp_path / "shop"
+    generate(
+        shop,
+        seed=4,
+        scale=Scale(customers=20, orders=30, calls=20, reviews=20),
+        shape=Shape(sparse=True, transcripts=False),
+    )
+    with SandboxServer(shop, rate_limits="off") as server:
+        load_all(server.url)
+    layouts = {
+        "raw_shopify": [declared.layout for declared in RESOURCES.values()],
+        "raw_aircall": [CALLS.layout, TRANSCRIPTS.layout],
+        "raw_judgeme": [REVIEWS.layout],
+    }
+    missing = []
+    for schema, schema_layouts in layouts.items():
+        built: dict[str, set[str]] = {}
+        for table, column in query(
+            warehouse,
+            "select table_name, column_name from information_schema.columns "
+            f"where table_schema = '{schema}'",
+        ):
+            built.setdefault(table, set()).add(column)
+        for layout in schema_layouts:
+            for table, columns in layout.tables().items():
+                missing += [
+                    f"{schema}.{table}.{c}" for c in columns if c not in built.get(table, ())
+                ]
+    assert missing == []
+    assert query(warehouse, "select count(*) from raw_aircall.transcripts") == [(0,)]
+    assert query(warehouse, "select count(*) from raw_shopify.orders__discount_codes") == [(0,)]
+    assert not table_exists(warehouse, "raw_shopify", "quarantine")

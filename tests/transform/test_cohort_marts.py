@@ -10,6 +10,9 @@ import pytest
 from tests.conftest import Sandbox
 from tests.pipeline import PipelineRun
 
+# reads the marts of the whole pipeline run once per session
+pytestmark = pytest.mark.e2e
+
 PHONE_MODEL = (
     Path(__file__).resolve().parents[2]
     / "transform/models/intermediate/identity/int_phone_numbers_normalized.py"

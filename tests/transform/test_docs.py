@@ -10,6 +10,9 @@ import pytest
 from sandbox import harness
 from tests.pipeline import PipelineRun
 
+# reads the marts of the whole pipeline run once per session
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def docs(pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> dict:

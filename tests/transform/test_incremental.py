@@ -89,7 +89,9 @@ def test_day_two_brought_new_data_through_the_incremental_path(replayed: dict) -
     assert day_two["voice_mentions"] != day_one["voice_mentions"]
     assert day_two["customers"] != day_one["customers"]
     # the second build ran the models' incremental statements, not a rebuild
-    order_lines = (replayed["compiled"] / "intermediate" / "int_order_lines_netted.sql").read_text()
+    order_lines = (
+        replayed["compiled"] / "intermediate" / "orders" / "int_order_lines_netted.sql"
+    ).read_text()
     assert "delete from" in order_lines.lower()
 
 

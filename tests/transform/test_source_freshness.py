@@ -7,8 +7,12 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.pipeline import PipelineRun
+
+# reads the marts of the whole pipeline run once per session
+pytestmark = pytest.mark.e2e
 
 PROJECT = Path(__file__).resolve().parents[2] / "transform"
 

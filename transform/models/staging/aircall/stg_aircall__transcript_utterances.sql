@@ -12,24 +12,43 @@ utterances as (
 
 ),
 
+linked as (
+
+    {#- utterances carry their transcript's id; rows loaded before they did
+        are linked the way dlt's normalizer linked them -#}
+    select
+        utterances.*,
+        coalesce(utterances.transcript_id, by_parent.id) as linked_transcript_id
+    from utterances
+    left join transcripts as by_parent
+        on
+            utterances.transcript_id is null
+            and utterances._dlt_parent_id = by_parent._dlt_id
+
+),
+
 renamed as (
 
     select
-        utterances._dlt_id as utterance_id,
+        coalesce(
+            cast(linked.transcript_id as varchar) || '-'
+            || cast(linked.utterance_index as varchar),
+            linked._dlt_id
+        ) as utterance_id,
         transcripts.id as transcript_id,
         transcripts.call_id,
-        utterances._dlt_list_idx as utterance_index,
-        utterances.participant_type,
-        utterances.participant_type = 'external' as is_customer,
-        utterances.start_time as start_seconds,
-        utterances.end_time as end_seconds,
-        utterances.text as utterance_text,
+        coalesce(linked.utterance_index, linked._dlt_list_idx) as utterance_index,
+        linked.participant_type,
+        linked.participant_type = 'external' as is_customer,
+        linked.start_time as start_seconds,
+        linked.end_time as end_seconds,
+        linked.text as utterance_text,
         {{ to_utc('transcripts.call_created_at') }} as call_created_at,
         transcripts._dlt_load_id as load_id
 
-    from utterances
+    from linked
     inner join transcripts
-        on utterances._dlt_parent_id = transcripts._dlt_id
+        on linked.linked_transcript_id = transcripts.id
 
 )
 
