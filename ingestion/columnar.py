@@ -4,9 +4,10 @@ dlt's normalizer walks every nested record in Python: for Shopify's orders
 (each with line items, refunds, shipping lines and a dozen money objects) that
 walk was most of a large load. Every resource instead appends its checked
 records to a :class:`Spool` (``ingestion.declared.load_items``) and, once the
-pages are read, yields the tables it reads back: DuckDB parses the records, unnests the child lists into their own tables
-and flattens objects into ``parent__child`` columns (the names dlt gives them),
-and dlt receives Arrow batches it only has to write.
+pages are read, yields the tables it reads back: DuckDB parses the records,
+unnests the child lists into their own tables and flattens objects into
+``parent__child`` columns (the names dlt gives them), and dlt receives Arrow
+batches it only has to write.
 
 The declared columns are cast to their declared types (the record contracts
 check those values first, so a cast cannot fail on a record that was let
