@@ -66,6 +66,8 @@ class Child:
     primary_key: tuple[str, ...]
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     parent_key: str | None = None
+    # fields every element must carry as sent (the key fields the source does not add)
+    required: tuple[str, ...] = ()
 
     def table(self, root: str) -> str:
         return "__".join((root, *self.path))
@@ -101,9 +103,12 @@ class Layout:
         }
 
     @functools.cached_property
-    def checks(self) -> tuple[Checks, list[tuple[tuple[str, ...], Checks]]]:
-        """Each table's (column, path inside the record, check), for the types a cast can refuse."""
-        return _checks(self.columns), [(c.path, _checks(c.columns)) for c in self.children]
+    def checks(self) -> tuple[Checks, list[tuple[tuple[str, ...], Checks, tuple[str, ...]]]]:
+        """Each table's (column, path inside the record, check), for the types a cast can
+        refuse, and each child's required fields."""
+        return _checks(self.columns), [
+            (c.path, _checks(c.columns), c.required) for c in self.children
+        ]
 
 
 Checks = list[tuple[str, tuple[str, ...], Callable[[Any], Any]]]
@@ -125,10 +130,13 @@ def declared_problem(record: dict[str, Any], layout: Layout) -> str | None:
     """
     if reason := _values_problem(record, layout.checks[0], ()):
         return reason
-    for path, checks in layout.checks[1]:
+    for path, checks, required in layout.checks[1]:
         for where, element in _elements(record, path, ()):
             if not isinstance(element, dict):
                 return f"{_located(where)}: expected an object, got {type(element).__name__}"
+            for name in required:
+                if element.get(name) is None:
+                    return f"{_located(where)}.{name}: required field is missing"
             if checks and (reason := _values_problem(element, checks, where)):
                 return reason
     return None

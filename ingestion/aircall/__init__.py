@@ -56,6 +56,7 @@ CALL_LAYOUT = Layout(
     children=(
         Child(
             ("tags",),
+            required=("name",),
             # one tag (id) is on many calls: a row is a tag on a call
             primary_key=("call_id", "name"),
             parent_key="call_id",
@@ -68,6 +69,7 @@ CALL_LAYOUT = Layout(
         ),
         Child(
             ("comments",),
+            required=("id",),
             primary_key=("id",),
             parent_key="call_id",
             columns={

@@ -124,6 +124,7 @@ ORDER_LAYOUT = Layout(
     children=(
         Child(
             ("line_items",),
+            required=("id",),
             primary_key=("id",),
             parent_key="order_id",
             columns={
@@ -148,6 +149,7 @@ ORDER_LAYOUT = Layout(
         ),
         Child(
             ("refunds",),
+            required=("id",),
             primary_key=("id",),
             parent_key="order_id",
             columns={
@@ -160,6 +162,7 @@ ORDER_LAYOUT = Layout(
         ),
         Child(
             ("refunds", "refund_line_items"),
+            required=("id",),
             primary_key=("id",),
             parent_key="order_id",
             columns={
@@ -176,6 +179,7 @@ ORDER_LAYOUT = Layout(
         ),
         Child(
             ("discount_codes",),
+            required=("code",),
             primary_key=("order_id", "code"),
             parent_key="order_id",
             columns={
@@ -187,6 +191,7 @@ ORDER_LAYOUT = Layout(
         ),
         Child(
             ("shipping_lines",),
+            required=("id",),
             primary_key=("id",),
             parent_key="order_id",
             columns={
@@ -204,6 +209,7 @@ PRODUCT_LAYOUT = Layout(
     children=(
         Child(
             ("variants",),
+            required=("id",),
             primary_key=("id",),
             parent_key="product_id",
             columns={

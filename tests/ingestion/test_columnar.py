@@ -158,3 +158,14 @@ def test_values_a_cast_would_refuse_are_named_with_where_they_sit(change, reason
 
 def test_a_record_within_its_types_has_no_problem() -> None:
     assert declared_problem(order(1, customer=None, line_items=None), LAYOUT) is None
+
+
+def test_a_child_missing_a_field_it_must_carry_is_named() -> None:
+    layout = Layout(
+        root="calls",
+        columns={"id": {"data_type": "bigint"}},
+        children=(Child(("tags",), primary_key=("call_id", "name"), required=("name",)),),
+    )
+    call = {"id": 1, "tags": [{"name": "support"}, {"id": 7}]}
+    assert declared_problem(call, layout) == "tags[1].name: required field is missing"
+    assert declared_problem({"id": 1, "tags": [{"name": "support"}]}, layout) is None
