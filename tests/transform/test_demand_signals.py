@@ -86,9 +86,9 @@ def test_asks_rising_across_the_whole_shop_signal_nothing(tmp_path: Path) -> Non
     assert raised == set()
 
 
-def test_without_the_growth_condition_the_shop_wide_rise_would_signal(tmp_path: Path) -> None:
-    """The season above passes the z-score test: the growth condition is what stops it."""
-    raised = signals(tmp_path, **SEASON, variables="{demand_signal_min_growth: 1}")
+def test_without_the_shops_growth_the_shop_wide_rise_would_signal(tmp_path: Path) -> None:
+    """Leave every product out of the shop's growth: the season passes both conditions."""
+    raised = signals(tmp_path, **SEASON, variables="{demand_signal_trim_share: 1}")
     assert raised == {(product, week) for product in (1, 2, 3, 4) for week in (29, 30, 31)}
 
 

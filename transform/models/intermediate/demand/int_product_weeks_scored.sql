@@ -4,11 +4,12 @@
 
     - significant: the distinct customers asking over the last 4 weeks
       against the product's usual rate over the weeks before them (up to 26;
-      a shop with a short history uses the weeks it has), in units of the
-      spread of their difference (a Poisson z-score that counts the
-      uncertainty of a rate read from few weeks, one customer added to the
-      baseline so a product nobody asked about does not score on a single
-      ask), reaches var('demand_signal_min_score');
+      a shop with a short history uses the weeks it has), grown by the growth
+      described below when that is above 1, in units of the spread of their
+      difference: a Poisson z-score that counts the uncertainty of a rate
+      read from few weeks (it grows with the growth applied to it), one
+      customer added so a product nobody asked about does not score on a
+      single ask. It reaches var('demand_signal_min_score');
     - material: those asks reach var('demand_signal_min_growth') times what
       was expected, the usual rate grown by whichever grew more over the same
       weeks: the shop's asks (a busy season, a growing shop) or this product's
@@ -105,11 +106,15 @@ grown as (
 
 scored as (
 
+    {#- against e = baseline * g (g at least 1): var(recent - e) = e + e * 4 * g / weeks -#}
     select
         *,
-        {#- var(recent - baseline) = rate + rate * 4 / baseline weeks -#}
-        (recent_customers - baseline_customers)
-        / sqrt(baseline_customers * (1 + 4.0 / baseline_week_count) + 1) as signal_score,
+        (recent_customers - baseline_customers * greatest(explained_growth, 1))
+        / sqrt(
+            baseline_customers * greatest(explained_growth, 1)
+            * (1 + 4.0 * greatest(explained_growth, 1) / baseline_week_count)
+            + 1
+        ) as signal_score,
         baseline_customers * explained_growth as expected_customers
     from grown
 
