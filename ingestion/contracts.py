@@ -101,12 +101,15 @@ TYPE_CHECKS: dict[str, Callable[[Any], Any]] = {
 
 @dataclass(frozen=True)
 class Contract:
-    """What one resource's records must carry: ``{field: kind}``, required and optional."""
+    """The fields one resource's records must carry: ``{field: kind}``.
+
+    The types of the fields that may be absent come from the resource's
+    declared columns (``ingestion.declared.Declared`` adds those checks).
+    """
 
     source: str
     resource: str
     required: dict[str, str | Callable[[Any], Any]]
-    optional: dict[str, str | Callable[[Any], Any]] = field(default_factory=dict)
     # Further checks over the whole record (nested values), returning a reason or None.
     also: Callable[[dict[str, Any]], str | None] | None = None
 
@@ -118,9 +121,6 @@ class Contract:
             if record.get(name) is None:
                 return f"{name}: required field is missing"
             if reason := self._check(name, kind, record[name]):
-                return reason
-        for name, kind in self.optional.items():
-            if record.get(name) is not None and (reason := self._check(name, kind, record[name])):
                 return reason
         return self.also(record) if self.also is not None else None
 
