@@ -46,10 +46,19 @@ purpose_keys as (
 
 ),
 
+keyed_tags as (
+
+    select
+        *,
+        {{ tag_key('tag_name') }} as tag_key
+    from call_tags
+
+),
+
 tag_keys as (
 
-    select distinct {{ tag_key('tag_name') }} as tag_key
-    from call_tags
+    select distinct tag_key
+    from keyed_tags
 
 ),
 
@@ -85,16 +94,16 @@ matched as (
 final as (
 
     select
-        call_tags.call_id,
-        call_tags.tag_id,
-        call_tags.tag_name,
-        call_tags.tagged_at,
-        matched.tag_key,
+        keyed_tags.call_id,
+        keyed_tags.tag_id,
+        keyed_tags.tag_name,
+        keyed_tags.tagged_at,
+        keyed_tags.tag_key,
         matched.call_purpose,
         matched.call_purpose is not null as is_mapped
-    from call_tags
+    from keyed_tags
     left join matched
-        on {{ tag_key('call_tags.tag_name') }} = matched.tag_key
+        on keyed_tags.tag_key = matched.tag_key
 
 )
 
