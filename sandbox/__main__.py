@@ -85,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         default=Plants.non_buyer_price_share,
         help="share of non-buyer conversations whose reason is price",
     )
+    gen.add_argument(
+        "--lay-texts",
+        type=Path,
+        metavar="JSONL",
+        help="labelled texts (eval/ fields) to put in place of the planted ones",
+    )
 
     imported = commands.add_parser(
         "import-fixtures", help="copy vendor payload pages into a dataset the twins can serve"
@@ -139,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{n} {c}" for n, c in counts.items())
         print(f"wrote {args.out} in {elapsed:.1f}s: {summary}")
+        if args.lay_texts:
+            from sandbox import voice_texts
+
+            laid = voice_texts.lay(args.out, voice_texts.read_jsonl(args.lay_texts))
+            print("laid " + ", ".join(f"{n} {k}" for k, n in laid.items()))
         return 0
     if args.command == "import-fixtures":
         counts = dataset_from_payloads(args.fixtures, args.out)
