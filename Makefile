@@ -21,12 +21,14 @@ export GX_ANALYTICS_ENABLED := false
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install demo test test-quick lint format stop status materialize browser-deps
+.PHONY: help install demo test test-quick lint format stop status materialize browser-deps voice-model quality
 
 help:
 	@echo "make demo    install, generate a sandbox shop, run the pipeline, start Dagster and Streamlit"
 	@echo "make test    install and run the whole test suite"
 	@echo "make test-quick  the fast tests only: no whole-pipeline or browser runs"
+	@echo "make quality how well Earshot reads customers (sandbox and eval/voice_dev.jsonl)"
+	@echo "make voice-model  retrain and ship the voice classifier"
 	@echo "make lint    ruff and sqlfluff"
 	@echo "make format  apply ruff's formatting and fixes"
 	@echo "make stop    stop the services make demo started"
@@ -85,6 +87,16 @@ test: install browser-deps
 # While working: everything but the tests that run the whole pipeline or a browser.
 test-quick: install
 	$(BIN)/pytest -m "not e2e and not browser"
+
+# Retrain the voice classifier on the seed and earshot/voice/training/ and ship it
+# (earshot/voice/model/); the sandbox's tuning texts are regenerated first.
+voice-model: install
+	$(BIN)/python -m earshot.voice.train --sandbox-texts
+
+# How well Earshot reads customers: the sandbox's answer key, and eval/voice_dev.jsonl
+# laid into a shop (measure only). docs/quality.md records a run.
+quality: install
+	$(BIN)/python bench/quality_report.py
 
 lint: install
 	$(BIN)/ruff check .

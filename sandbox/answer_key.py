@@ -91,6 +91,21 @@ def sentiment_agreement(con: duckdb.DuckDBPyConnection, shop: Path, split: str) 
     return agree / len(planted)
 
 
+def pipeline_readings(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[set[str], str]]:
+    """Each document's themes and sentiment label, as the marts give them."""
+    themes: dict[str, set[str]] = {}
+    for document_id, theme in con.execute(
+        "select document_id, theme from marts.voice_mentions"
+    ).fetchall():
+        themes.setdefault(document_id, set()).add(theme)
+    return {
+        document_id: (themes.get(document_id, set()), label)
+        for document_id, label in con.execute(
+            "select document_id, sentiment_label from marts.voice_documents"
+        ).fetchall()
+    }
+
+
 def non_buyer_price_share(con: duckdb.DuckDBPyConnection) -> tuple[float, int]:
     """Share of non-buyer conversations citing price, over all months, and the conversations."""
     citing, total = con.execute(

@@ -10,7 +10,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from sandbox import answer_key, harness
+from earshot.voice import evaluation
+from sandbox import answer_key, harness, voice_texts
 from sandbox.generate import SCALES, generate
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +47,24 @@ def test_sentiment_labels_mostly_agree_with_the_planted_ones(shop_and_marts, spl
     shop, con = shop_and_marts
     # Four labels (positive, negative, neutral, mixed); chance agreement is about 0.3.
     assert answer_key.sentiment_agreement(con, shop, split) >= 0.75
+
+
+@pytest.mark.parametrize("split", answer_key.SPLITS)
+def test_review_sentiment_agrees_with_the_stars(shop_and_marts, split: str) -> None:
+    """4-5 stars read positive, 1-2 negative (3 left out); 0.93 is the aim, 0.89 today."""
+    shop, con = shop_and_marts
+    words = voice_texts.said(shop)
+    rows = {
+        document_id: {"rating": words[document_id]["rating"]}
+        for document_id in answer_key.planted_in(shop, split)
+        if document_id.startswith("judgeme_review:")
+    }
+    readings = answer_key.pipeline_readings(con)
+    agreement, reviews = evaluation.star_agreement(
+        list(rows.values()), [readings[k][1] for k in rows]
+    )
+    assert reviews > 500
+    assert agreement >= 0.86
 
 
 def test_non_buyer_price_share_matches_the_planted_share(shop_and_marts) -> None:

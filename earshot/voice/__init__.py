@@ -1,0 +1,41 @@
+"""Voice understanding: which themes a customer's sentence raises, and its tone.
+
+``model`` (the trained heads), ``training`` (fitting them from the repository's
+files), ``reading`` (applying them with denials scoped to their clause),
+``negation`` (clauses and denials), ``evaluation`` (scoring against labels).
+``current`` gives the model the pipeline should read with.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from earshot.voice.model import VoiceModel
+
+CACHE = Path(
+    os.environ.get(
+        "EARSHOT_VOICE_MODELS", Path(__file__).resolve().parents[2] / ".earshot" / "voice_models"
+    )
+)
+
+
+def current(seed: Sequence[tuple[str, str]]) -> VoiceModel:
+    """The shipped model when it was trained on these examples, else one trained for them.
+
+    A shop that edits seeds/theme_examples.csv gets a model retrained on its
+    examples (once; it is kept under .earshot/voice_models by fingerprint).
+    """
+    from earshot.voice import training
+
+    shipped = VoiceModel.load()
+    wanted = training.fingerprint(seed)
+    if shipped.fingerprint == wanted:
+        return shipped
+    cached = CACHE / wanted
+    if (cached / "manifest.json").exists():
+        return VoiceModel.load(cached)
+    model = training.train(training.themes(), seed)
+    model.save(cached)
+    return model

