@@ -156,6 +156,82 @@ def _print_scores(title: str, result: Mapping) -> None:
             )
 
 
+def markdown(report: Mapping) -> str:
+    """The figures as the tables docs/quality.md shows."""
+    lines = []
+    themes = [t for t in report["sandbox"]["holdout"]["themes"] if t != "micro"]
+    if "dev" in report:
+        pipeline, alone_ = report["dev"]["pipeline"], report["dev"]["alone"]
+        lines += [
+            "| dev, through the pipeline | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
+        ]
+        for name in [*themes, "micro"]:
+            t = pipeline["themes"][name]
+            label = "**micro**" if name == "micro" else name
+            lines.append(
+                f"| {label} | {t['precision']:.3f} | {t['recall']:.3f} | {t['f1']:.3f}"
+                f" | {t['support']} |"
+            )
+        lines += [
+            "",
+            "| dev ({} texts) | pipeline | classifier alone |".format(pipeline["texts"]),
+            "|---|---|---|",
+        ]
+        for key, title in (
+            ("micro", "theme micro-F1"),
+            ("lowest", "lowest theme F1"),
+            ("denied", "denied themes counted"),
+            ("sentiment", "sentiment agreement (4 labels)"),
+            ("stars", "agreement with the stars"),
+        ):
+            cells = []
+            for result in (pipeline, alone_):
+                per = {k: v for k, v in result["themes"].items() if k != "micro"}
+                cells.append(
+                    {
+                        "micro": f"{result['themes']['micro']['f1']:.3f}",
+                        "lowest": "{:.3f} ({})".format(*min((v["f1"], k) for k, v in per.items())),
+                        "denied": f"{result['denied_counted']} of {result['denied']}"
+                        f" ({result['denied_rate']:.0%})",
+                        "sentiment": f"{result['sentiment_agreement']:.3f}",
+                        "stars": f"{result['star_agreement']:.3f}"
+                        f" ({result['star_reviews']} reviews)",
+                    }[key]
+                )
+            lines.append(f"| {title} | {cells[0]} | {cells[1]} |")
+    sandbox = report["sandbox"]
+    lines += [
+        "",
+        "| sandbox | tuning | holdout |",
+        "|---|---|---|",
+    ]
+    for key, title in (
+        ("micro", "theme micro-F1"),
+        ("precision", "lowest theme precision"),
+        ("recall", "lowest theme recall"),
+        ("sentiment", "sentiment agreement (4 labels)"),
+        ("stars", "agreement with the stars"),
+    ):
+        cells = []
+        for split in answer_key.SPLITS:
+            result = sandbox[split]
+            per = {k: v for k, v in result["themes"].items() if k != "micro"}
+            cells.append(
+                {
+                    "micro": f"{result['themes']['micro']['f1']:.3f}",
+                    "precision": "{:.3f} ({})".format(
+                        *min((v["precision"], k) for k, v in per.items())
+                    ),
+                    "recall": "{:.3f} ({})".format(*min((v["recall"], k) for k, v in per.items())),
+                    "sentiment": f"{result['sentiment_agreement']:.3f}",
+                    "stars": f"{result['star_agreement']:.3f} ({result['star_reviews']} reviews)",
+                }[key]
+            )
+        lines.append(f"| {title} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="S")
@@ -163,6 +239,9 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, default=DEV, help="labelled texts to lay into a shop")
     parser.add_argument("--workdir", type=Path, help="keep the shops and warehouses here")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--markdown", action="store_true", help="also print docs/quality.md's tables"
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="earshot-quality-"))
 
@@ -198,6 +277,8 @@ def main() -> None:
         )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    if args.markdown:
+        print("\n" + markdown(report))
 
 
 if __name__ == "__main__":

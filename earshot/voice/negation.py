@@ -37,8 +37,8 @@ DENIAL = re.compile(
     re.IGNORECASE,
 )
 # "Not the price", "not that it's overpriced", "wasn't too expensive" deny;
-# "not too happy with the stitching" complains. These deny only in a clause the lexicon does not read
-# as negative.
+# "not too happy with the stitching" complains. These deny only in a clause
+# the lexicon does not read as negative.
 HEDGED_DENIAL = re.compile(
     r"\b(?:wasn'?t|isn'?t|weren'?t|aren'?t|not|never) (?:too|that|the|at all)\b", re.IGNORECASE
 )

@@ -5,7 +5,8 @@ The training texts are:
   teach Earshot its customers' words (one theme each; ``none`` for small talk);
 - ``earshot/voice/training/*.jsonl``: labelled texts in eval/'s fields: the
   shared training set, texts written for Earshot in many registers, and the
-  tuning half of a sandbox shop's planted texts.
+  tuning half of a sandbox shop's planted texts. Files named ``sentiment_*``
+  teach the sentiment heads only.
 
 Their fingerprint (with the training settings) names the model: the pipeline
 compares it with the shipped model's and retrains when a seed or training file
@@ -37,7 +38,7 @@ from earshot.voice.model import (
 )
 
 # Bump when the way heads are trained changes, so models retrain.
-TRAINING_VERSION = "3"
+TRAINING_VERSION = "4"
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "transform" / "seeds" / "theme_examples.csv"
 TAXONOMY = ROOT / "transform" / "seeds" / "theme_taxonomy.csv"
@@ -150,8 +151,14 @@ def train(
     flat = [piece for p in pieces for piece in p]
     sentence_embeddings = encode(flat)
     xs_all = features(sentence_embeddings, flat, idf)
+    # Texts written to teach sentiment label praise on every glowing review;
+    # the themes learn from texts labelled to the themes' definitions only.
+    themed = np.array([row.get("corpus") != "sentiment" for row in rows])
     out_of_fold = np.zeros(labels.shape)
-    for train_index, test_index in KFold(FOLDS, shuffle=True, random_state=0).split(texts):
+    folds = KFold(FOLDS, shuffle=True, random_state=0).split(np.flatnonzero(themed))
+    for train_part, test_part in folds:
+        train_index = np.flatnonzero(themed)[train_part]
+        test_index = np.flatnonzero(themed)[test_part]
         held = np.isin(owner, test_index)
         for j in range(len(themes)):
             if labels[train_index, j].any():
@@ -160,7 +167,9 @@ def train(
                 np.maximum.at(out_of_fold[:, j], owner[held], p)
     # Thresholds are set on customers' own words: the seed's short phrases and
     # the sandbox's planted texts are easier than real text and would set them low.
-    real = np.array([bool(row.get("id")) and row.get("corpus") != "sandbox" for row in rows])
+    real = themed & np.array(
+        [bool(row.get("id")) and row.get("corpus") != "sandbox" for row in rows]
+    )
     thresholds = np.array(
         [_best_threshold(labels[real, j], out_of_fold[real, j]) for j in range(len(themes))]
     )
@@ -170,7 +179,7 @@ def train(
     cv_f1 = 2 * tp / max(2 * tp + int((called & ~truth).sum()) + int((~called & truth).sum()), 1)
 
     say("fitting heads")
-    heads = [_fit_binary(x, labels[:, j], THEME_C) for j in range(len(themes))]
+    heads = [_fit_binary(x[themed], labels[themed, j], THEME_C) for j in range(len(themes))]
     with_sentiment = [i for i, row in enumerate(rows) if row.get("sentiment") in SENTIMENTS]
     lexicon = np.array([language.lexicon_sentiment(texts[i]) for i in with_sentiment])
     xs = features(embeddings[with_sentiment], [texts[i] for i in with_sentiment], idf, lexicon)
