@@ -19,15 +19,6 @@
     timezone('UTC', to_timestamp({{ column }}))
 {%- endmacro %}
 
-{#- True when text matches a regular expression, case-insensitively. -#}
-{% macro regex_contains(text, pattern) -%}
-    {{ return(adapter.dispatch('regex_contains', 'earshot')(text, pattern)) }}
-{%- endmacro %}
-
-{% macro default__regex_contains(text, pattern) -%}
-    regexp_matches({{ text }}, {{ pattern }}, 'i')
-{%- endmacro %}
-
 {#- A stable, non-reversible key for a person, so marts never carry their identifiers. -#}
 {% macro hash_key(expression) -%}
     {{ return(adapter.dispatch('hash_key', 'earshot')(expression)) }}
@@ -64,15 +55,6 @@
 {% macro default__split_to_rows(text, pattern, piece_column, index_column) -%}
     unnest(regexp_split_to_array({{ text }}, {{ pattern }}))
         with ordinality as split_pieces({{ piece_column }}, {{ index_column }})
-{%- endmacro %}
-
-{#- Cosine similarity of two unit-length vectors stored as lists of floats. -#}
-{% macro vector_similarity(left, right) -%}
-    {{ return(adapter.dispatch('vector_similarity', 'earshot')(left, right)) }}
-{%- endmacro %}
-
-{% macro default__vector_similarity(left, right) -%}
-    list_inner_product({{ left }}, {{ right }})
 {%- endmacro %}
 
 {#- The text of a regular expression's first capture group, or null without a match. -#}
