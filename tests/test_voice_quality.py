@@ -20,8 +20,8 @@ from sandbox import answer_key, voice_texts
 
 pytestmark = pytest.mark.e2e
 
-# Measured 2026-12-01: micro-F1 0.725, lowest theme F1 0.62 (shipping), denied
-# themes counted 38%, star agreement 0.78. Targets (issue 12): 0.85, 0.70,
+# Measured 2026-12-01: micro-F1 0.748, lowest theme F1 0.649 (praise), denied
+# themes counted 35%, star agreement 0.769. Targets (issue 12): 0.85, 0.70,
 # 10%, 0.90.
 MIN_MICRO_F1 = 0.70
 MIN_THEME_F1 = 0.57

@@ -9,6 +9,9 @@ files), ``reading`` (applying them with denials scoped to their clause),
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +22,10 @@ CACHE = Path(
         "EARSHOT_VOICE_MODELS", Path(__file__).resolve().parents[2] / ".earshot" / "voice_models"
     )
 )
+
+
+# dbt runs Python models in threads: two reading with a new seed train once.
+_TRAINING = threading.Lock()
 
 
 def current(seed: Sequence[tuple[str, str]]) -> VoiceModel:
@@ -34,8 +41,15 @@ def current(seed: Sequence[tuple[str, str]]) -> VoiceModel:
     if shipped.fingerprint == wanted:
         return shipped
     cached = CACHE / wanted
-    if (cached / "manifest.json").exists():
-        return VoiceModel.load(cached)
-    model = training.train(training.themes(), seed)
-    model.save(cached)
-    return model
+    with _TRAINING:
+        if (cached / "manifest.json").exists():
+            return VoiceModel.load(cached)
+        model = training.train(training.themes(), seed)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{wanted}-", dir=CACHE))
+        model.save(scratch)
+        try:
+            scratch.rename(cached)  # whole or not at all, even across processes
+        except OSError:  # another process kept the same model first
+            shutil.rmtree(scratch, ignore_errors=True)
+        return model
