@@ -18,12 +18,12 @@ from earshot.voice import negation
 from earshot.voice.model import VoiceModel
 
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s+|$)")
-# Rules kept for precision: a theme found in a clause that names another
-# theme's subject is the other's. "Eight pounds postage is daylight robbery"
-# complains of the shipping cost, not of the price.
 # A clause reading at least this positive (sentiment head, -1 to 1) raises no
 # complaint: "arrived next day" is not a shipping theme.
 POSITIVE = 0.5
+# Rules kept for precision: a theme found in a clause that names another
+# theme's subject is the other's. "Eight pounds postage is daylight robbery"
+# complains of the shipping cost, not of the price.
 YIELDS_TO = {
     "price": (
         "shipping",
@@ -74,12 +74,13 @@ def read(
     ]
     complaints = np.array([theme in negatable for theme in model.themes])
     called = probabilities >= thresholds
-    cut: dict[int, list[str]] = {}
+    cut: dict[int, tuple[list[str], list[bool]]] = {}  # clauses, and which deny
     for i, text in enumerate(texts):
         pieces = negation.clauses(text)
-        if (called[i] & complaints).any() or any(negation.denies(p) for p in pieces):
-            cut[i] = pieces
-    clause_texts = [piece for pieces in cut.values() for piece in pieces]
+        denying = [negation.denies(piece) for piece in pieces]
+        if (called[i] & complaints).any() or any(denying):
+            cut[i] = (pieces, denying)
+    clause_texts = [piece for pieces, _ in cut.values() for piece in pieces]
     if clause_texts:
         clause_embeddings = encode(clause_texts)
         clause_probabilities = model.theme_probabilities(clause_embeddings, clause_texts)
@@ -98,11 +99,10 @@ def read(
         }
         denied: list[str] = []
         if i in cut:
-            pieces = cut[i]
+            pieces, denying = cut[i]
             block = clause_probabilities[offset : offset + len(pieces)]
             tone = clause_sentiment[offset : offset + len(pieces)]
             offset += len(pieces)
-            denying = [negation.denies(piece) for piece in pieces]
             bare = [d and not (block[c] >= thresholds).any() for c, d in enumerate(denying)]
             governed = [
                 denying[c] or (c + 1 < len(pieces) and bare[c + 1]) for c in range(len(pieces))
