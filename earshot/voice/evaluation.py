@@ -121,7 +121,7 @@ def classify(
     ``encode`` embeds sentences (the project's encoder by default; the
     embedding-model comparison passes others).
     """
-    from earshot import language
+    from earshot import language, voice
     from earshot.voice import reading, training
     from earshot.voice.model import VoiceModel
 
@@ -130,7 +130,7 @@ def classify(
     negatable = training.negatable_themes()
     pieces = [reading.sentences(text) for text in texts]
     flat = training.repair([s for ps in pieces for s in ps], seed)
-    encode = encode or language.Encoder().encode
+    encode = encode or voice.encoder().encode
     embeddings = encode(flat)
     lexicon = np.array([language.lexicon_sentiment(s) for s in flat])
     readings = reading.read(flat, embeddings, lexicon, model, encode, negatable)

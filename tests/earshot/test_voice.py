@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from earshot import voice
-from earshot.voice import evaluation, negation, training
+from earshot import language, voice
+from earshot.voice import evaluation, negation, training, tuning
 from earshot.voice.model import VoiceModel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,14 +35,7 @@ TRICKY = [
     # negation with scope: a denial cancels only the theme of its clause
     ("The price was fine but the sleeves are long", {"sizing_fit"}),
     ("Not the price, it was the postage that put me off", {"shipping"}),
-    pytest.param(
-        "Delivery was quick enough, it's the zip that broke after a week",
-        {"quality"},
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="'broke after a week' alone reads as shipping too (issue 12, open)",
-        ),
-    ),
+    ("Delivery was quick enough, it's the zip that broke after a week", {"quality"}),
     ("No issues with the size, the colour just looks nothing like the photos", {"product_photos"}),
     # sarcasm
     pytest.param(
@@ -92,6 +85,48 @@ def test_the_shipped_model_was_trained_on_the_repository_data() -> None:
     assert shipped.fingerprint == training.fingerprint(training.read_seed())
     assert shipped.themes == training.themes()
     assert np.all((shipped.thresholds >= 0.2) & (shipped.thresholds <= 0.8))
+
+
+def test_the_shipped_encoder_was_tuned_on_the_repository_data() -> None:
+    """A training file changed without `make voice-model` re-tuning the encoder fails here."""
+    assert tuning.shipped_manifest()["fingerprint"] == tuning.fingerprint(training.TRAINING_DIR)
+    assert VoiceModel.load().manifest["encoder"] == tuning.shipped_fingerprint()
+
+
+def test_calibration_texts_are_a_stable_fifth_of_the_customer_written() -> None:
+    rows = training.training_rows(training.read_seed())
+    held = [row for row in rows if tuning.held_for_calibration(row)]
+    written = [row for row in rows if tuning.customer_written(row)]
+    assert 0.15 < len(held) / len(written) < 0.25
+    assert all(row.get("corpus") not in ("sandbox", "sentiment") for row in held)
+    assert not any(tuning.held_for_calibration(row) for row in rows if not row.get("id"))
+    # by id alone: the same text under another id may fall either side
+    assert tuning.held_for_calibration({"id": held[0]["id"], "corpus": "written"})
+
+
+def test_tuning_changes_only_the_top_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tuning, "EPOCHS", 1)
+    rows = [
+        {"text": "the parcel is two weeks late", "themes": ["shipping"], "sentiment": "negative"},
+        {"text": "lovely soft jumper", "themes": ["praise"], "sentiment": "positive"},
+    ]
+    layers = tuning.tune(rows, [row["text"] for row in rows], ["shipping", "praise"], False)
+    count = len(language.Encoder()._model.encoder.layer)
+    tuned = {int(name.split(".")[2]) for name in layers}
+    assert tuned == set(range(count - tuning.LAYERS, count))
+    assert all(values.dtype == np.float16 for values in layers.values())
+
+
+def test_the_encoder_puts_tuned_layers_in_place(tmp_path: Path) -> None:
+    sentence = ["the zip broke on the first day"]
+    base = language.Encoder().encode(sentence)
+    tuned = voice.encoder().encode(sentence)
+    assert np.isclose(np.linalg.norm(tuned), 1.0)
+    assert float(base[0] @ tuned[0]) < 0.999  # the shipped layers are not the wheel's
+    stray = tmp_path / "layers.npz"
+    np.savez(stray, **{"encoder.layer.99.output.dense.weight": np.zeros(2, np.float16)})
+    with pytest.raises(ValueError, match=r"layers\.npz: layers the encoder does not have"):
+        language.Encoder(stray)
 
 
 def test_new_examples_change_the_fingerprint_and_retrain_once(

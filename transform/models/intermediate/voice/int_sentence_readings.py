@@ -51,7 +51,7 @@ def model(dbt, session):
 
     def encode(clauses):
         nonlocal encoder
-        encoder = encoder or language.Encoder()
+        encoder = encoder or voice.encoder()
         return encoder.encode(clauses)
 
     readings = reading.read(texts, embeddings, lexicon, classifier, encode, negatable)
