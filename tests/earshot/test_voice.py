@@ -38,13 +38,7 @@ TRICKY = [
     ("Delivery was quick enough, it's the zip that broke after a week", {"quality"}),
     ("No issues with the size, the colour just looks nothing like the photos", {"product_photos"}),
     # sarcasm
-    pytest.param(
-        "Oh brilliant, a third week of staring at a tracking page that never moves",
-        {"shipping"},
-        marks=pytest.mark.xfail(
-            strict=True, reason="reads the tracking page as slow_pages as well (issue 12, open)"
-        ),
-    ),
+    ("Oh brilliant, a third week of staring at a tracking page that never moves", {"shipping"}),
     # price against shipping cost
     (
         "The coat is reasonable for what it is, but eight pounds postage is daylight robbery",
@@ -60,19 +54,17 @@ TRICKY = [
 ]
 
 
-def _sentence(case) -> str:
-    return case.values[0] if hasattr(case, "values") else case[0]
-
-
 @pytest.fixture(scope="module")
 def readings() -> dict[str, set[str]]:
-    sentences = [_sentence(case) for case in TRICKY]
+    sentences = [sentence for sentence, _ in TRICKY]
     return {
         s: themes for s, (themes, _) in zip(sentences, evaluation.classify(sentences), strict=True)
     }
 
 
-@pytest.mark.parametrize(("sentence", "expected"), TRICKY, ids=[_sentence(c)[:40] for c in TRICKY])
+@pytest.mark.parametrize(
+    ("sentence", "expected"), TRICKY, ids=[sentence[:40] for sentence, _ in TRICKY]
+)
 def test_tricky_sentences_carry_the_themes_a_reader_would_give(
     readings, sentence: str, expected: set[str]
 ) -> None:

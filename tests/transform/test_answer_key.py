@@ -53,7 +53,7 @@ def test_sentiment_labels_mostly_agree_with_the_planted_ones(shop_and_marts, spl
 def test_review_sentiment_agrees_with_the_stars(shop_and_marts, split: str) -> None:
     """4-5 stars read positive, 1-2 negative (3 left out).
 
-    0.93 is the aim; 0.928 (tuning) and 0.897 (holdout) today."""
+    0.93 is the aim; 0.923 (tuning) and 0.897 (holdout) today."""
     shop, con = shop_and_marts
     words = voice_texts.said(shop)
     rows = {
