@@ -1,11 +1,12 @@
 """Tuning the sentence encoder's top layers to customers' voice.
 
-all-MiniLM-L6-v2 was trained to place sentences by topic. Whether "Brilliant
-timing." is praise or sarcasm, or "for a pair of slippers" a complaint about
-price, is not what it learnt, and a linear head over a frozen embedding cannot
-recover it. Earshot tunes the encoder's top ``LAYERS`` transformer layers on the
-training texts' themes and sentiment (through a multi-task head used only while
-tuning), then fits its heads on the tuned embeddings as before.
+all-MiniLM-L6-v2 was trained to place sentences by topic. Whether "Great, the
+kettle lid snapped on day two" is praise or sarcasm, or "sixty quid for a
+doormat" a complaint about price, is not what it learnt, and a linear head
+over a frozen embedding cannot recover it. Earshot tunes the encoder's top
+``LAYERS`` transformer layers on the training texts' themes and sentiment
+(through a multi-task head used only while tuning), then fits its heads on the
+tuned embeddings as before.
 
 Only the tuned layers ship (``earshot/voice/model/encoder.npz``, float16); the
 rest come from the wheel. A fifth of the customer-written training texts, chosen
