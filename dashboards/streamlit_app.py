@@ -2,10 +2,6 @@
 
 import streamlit as st
 
-from earshot.settings import configure_process
-
-configure_process()
-
 st.set_page_config(page_title="Earshot", layout="wide")
 
 pages = st.navigation(

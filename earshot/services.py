@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from earshot.settings import PROJECT_ROOT, configure_process
+from earshot.settings import PROJECT_ROOT, Settings, child_environment
 
 STATE_DIR = PROJECT_ROOT / ".earshot"
 HOST = "127.0.0.1"
@@ -99,6 +99,7 @@ def start(service: Service, timeout_seconds: float) -> None:
         process = subprocess.Popen(  # noqa: S603 - argv is fixed by this module
             service.argv,
             cwd=PROJECT_ROOT,
+            env=child_environment(Settings.from_env()),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -134,7 +135,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sandbox-data", type=Path, default=PROJECT_ROOT / "sandbox_data/demo")
     parser.add_argument("--timeout", type=float, default=180.0)
     args = parser.parse_args(argv)
-    configure_process()
     known = services(args.sandbox_data)
     for name in args.names:
         if name not in known:

@@ -7,7 +7,20 @@ single environment variable moves all of them together:
   (default ``warehouse/earshot.duckdb`` under the project root);
 - ``EARSHOT_PUBLISHED``: the read-only copy of the marts that dashboards read
   (default ``earshot_marts.duckdb`` beside the warehouse);
-- ``EARSHOT_SOURCES``: the sources the shop has connected (default all three).
+- ``EARSHOT_SOURCES``: the sources the shop has connected (default all three);
+- ``EARSHOT_DESTINATION``: where dlt loads, when not the DuckDB warehouse;
+- ``EARSHOT_EXPORTS``: the folder watched for CSV exports, ``aircall/`` and
+  ``judgeme/`` under it (default ``exports/`` under the project root);
+- ``EARSHOT_HISTORY_START``: the first day Dagster offers a partition for
+  (default 2020-01-01; a backfill can reach no earlier).
+
+The environment is read once, into a :class:`Settings` value, by whoever
+starts the work (Dagster's resources when the definitions load, a command's
+``main``); from there the value travels as an argument. Nothing here changes
+the environment: telemetry is off in each tool's own config
+(``.dlt/config.toml``, ``transform/dbt_project.yml``, ``orchestration/dagster.yaml``,
+``.streamlit/config.toml``, and the Great Expectations context), and the
+processes :mod:`earshot.services` starts get :func:`child_environment`.
 
 Source endpoints and credentials are not here: they live in dlt's own config
 (``.dlt/config.toml``) and secrets (environment or ``.dlt/secrets.toml``).
@@ -17,12 +30,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRANSFORM_DIR = PROJECT_ROOT / "transform"
 
-_TELEMETRY_OFF = {
+# Switched off again for the processes Earshot starts, beside each tool's config.
+TELEMETRY_OFF = {
     "RUNTIME__DLTHUB_TELEMETRY": "false",
     "DO_NOT_TRACK": "1",
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -48,6 +64,7 @@ def published_path() -> Path:
 
 
 SOURCES = ("shopify", "aircall", "judgeme")
+HISTORY_START = "2020-01-01"
 
 
 def connected_sources() -> tuple[str, ...]:
@@ -74,26 +91,63 @@ def destination_name() -> str:
     return os.environ.get("EARSHOT_DESTINATION", "duckdb")
 
 
-def dlt_pipelines_dir() -> Path:
-    """Where dlt keeps pipeline state and load packages, next to the warehouse it fills."""
-    return warehouse_path().parent / ".dlt_pipelines"
+@dataclass(frozen=True)
+class Settings:
+    """Where Earshot reads and writes, as one value handed to every layer."""
+
+    warehouse: Path
+    published: Path
+    sources: tuple[str, ...] = SOURCES
+    destination: str = "duckdb"
+    history_start: str = HISTORY_START
+    exports: Path = PROJECT_ROOT / "exports"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """The settings the environment gives (see the top of this module)."""
+        return cls(
+            warehouse=warehouse_path(),
+            published=published_path(),
+            sources=connected_sources(),
+            destination=destination_name(),
+            history_start=os.environ.get("EARSHOT_HISTORY_START", HISTORY_START),
+            exports=_resolve(os.environ.get("EARSHOT_EXPORTS", "exports")),
+        )
+
+    @property
+    def dlt_pipelines_dir(self) -> Path:
+        """Where dlt keeps pipeline state and load packages, next to the warehouse it fills."""
+        return self.warehouse.parent / ".dlt_pipelines"
+
+    @property
+    def lock_path(self) -> Path:
+        """The file that lets one process at a time write the warehouse."""
+        return self.warehouse.with_name(f".{self.warehouse.name}.lock")
 
 
-def configure_process() -> None:
-    """Apply process-wide settings once, before dlt, dbt or Dagster start work.
+def executable(name: str) -> str:
+    """A command of the project's own virtual environment (``dbt``, ``dagster``), by path."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
 
-    - Telemetry is switched off for every tool (the machines have no route out).
-    - dlt reads ``.dlt/`` from the project root whatever the working directory.
-    - The warehouse path is exported as an absolute path, so the dbt profile
-      (``env_var('EARSHOT_WAREHOUSE')``) points at the same file as dlt.
-    - The virtual environment's ``bin`` goes first on ``PATH``, so the ``dbt``
-      that dagster-dbt starts is the project's own.
+
+def child_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a process Earshot starts (Dagster, Streamlit, dbt by hand).
+
+    The settings as absolute paths (so a child in another working directory
+    finds the same files), telemetry off, dlt's config read from the project
+    whatever the working directory, and the virtual environment first on
+    ``PATH``.
     """
-    for name, value in _TELEMETRY_OFF.items():
-        os.environ.setdefault(name, value)
-    os.environ.setdefault("DLT_PROJECT_DIR", str(PROJECT_ROOT))
-    os.environ["EARSHOT_WAREHOUSE"] = str(warehouse_path())
-    os.environ["EARSHOT_PUBLISHED"] = str(published_path())
+    environment = dict(os.environ if base is None else base)
+    for name, value in TELEMETRY_OFF.items():
+        environment.setdefault(name, value)
+    environment.setdefault("DLT_PROJECT_DIR", str(PROJECT_ROOT))
+    environment["EARSHOT_WAREHOUSE"] = str(settings.warehouse)
+    environment["EARSHOT_PUBLISHED"] = str(settings.published)
+    environment["EARSHOT_SOURCES"] = ",".join(settings.sources)
     venv_bin = str(Path(sys.executable).parent)
-    if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = venv_bin + os.pathsep + os.environ.get("PATH", "")
+    path = environment.get("PATH", "")
+    if venv_bin not in path.split(os.pathsep):
+        environment["PATH"] = venv_bin + os.pathsep + path
+    return environment

@@ -201,21 +201,18 @@ def judgeme_csv_source(bucket_url: str = dlt.config.value, file_glob: str = "*.c
 
 
 def main(argv: list[str]) -> int:
-    from ingestion.pipelines import load, make_pipeline
+    from earshot.settings import Settings
+    from ingestion.pipelines import EXPORT_VENDORS, load_exports
 
-    if len(argv) != 2 or argv[0] not in ("aircall", "judgeme"):
+    if len(argv) != 2 or argv[0] not in EXPORT_VENDORS:
         print(
             "usage: python -m ingestion.csv_exports aircall|judgeme FOLDER_OR_URL", file=sys.stderr
         )
         return 2
     vendor, folder = argv
-    source = (
-        aircall_csv_source(bucket_url=folder)
-        if vendor == "aircall"
-        else (judgeme_csv_source(bucket_url=folder))
-    )
-    info = load(make_pipeline(vendor, pipeline_suffix="_csv", progress="log"), source)
-    print(info)
+    loaded = load_exports(vendor, folder, Settings.from_env(), progress="log", say=print)
+    print(loaded.info)
+    print(loaded.describe())
     return 0
 
 

@@ -59,18 +59,58 @@ class Declared:
         declare_columns(self.layout.root, self.layout.columns)
 
 
+@dataclass(frozen=True)
+class Window:
+    """A span of time to read, as a Dagster partition range asks for it.
+
+    ``end`` is exclusive. A window that ends in the past is a re-read (a
+    backfill): the resource reads what could have changed in that span (the
+    span, less its cursor's ``lag`` at the start) and its cursor stays where
+    it was. A window with no ``end`` reaches now: the resource
+    reads from ``start`` or from its cursor, whichever is earlier, and moves its
+    cursor as any incremental run does.
+    """
+
+    start: datetime
+    end: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or (self.end is not None and self.end.tzinfo is None):
+            raise ValueError(f"window bounds must carry a time zone: {self}")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"window ends before it starts: {self.start} to {self.end}")
+
+    def __str__(self) -> str:
+        end = "now" if self.end is None else self.end.isoformat()
+        return f"{self.start.isoformat()} to {end}"
+
+    @property
+    def rereads(self) -> bool:
+        """Whether this window is a bounded re-read that must not move the cursor."""
+        return self.end is not None
+
+
 class Cursor:
     """Where a resource's last load stopped, kept in its state as ``<column>_through``.
 
     Read with :attr:`start` (the last value less ``lag``, so a look-back window
-    is re-read), advanced by every root batch loaded, and saved once the
-    resource's pages are all read: a run that fails midway keeps the old one.
+    is re-read) and :attr:`end` (``None``: through now), advanced by every root
+    batch loaded, and saved once the resource's pages are all read: a run that
+    fails midway keeps the old one. Given a :class:`Window`, the cursor reads
+    that window instead (see there).
     """
 
-    def __init__(self, column: str, initial: datetime | int, lag: float = 0) -> None:
+    def __init__(
+        self,
+        column: str,
+        initial: datetime | int,
+        lag: float = 0,
+        window: Window | None = None,
+    ) -> None:
         self.column = column
         self.initial = initial
         self.lag = lag
+        self.window = window
         self.state = dlt.current.resource_state()
         self.last = self._stored()
         self.latest = self.last
@@ -84,6 +124,10 @@ class Cursor:
             return value if isinstance(value, datetime) else parse_timestamp(value)
         return int(value)
 
+    def _in_kind(self, moment: datetime) -> datetime | int:
+        """A window bound in the cursor's own kind (datetime or Unix seconds)."""
+        return moment if isinstance(self.initial, datetime) else int(moment.timestamp())
+
     def _stored(self) -> datetime | int | None:
         if self.key in self.state:
             return self._read(self.state[self.key])
@@ -93,16 +137,40 @@ class Cursor:
 
     @property
     def start(self) -> datetime | int:
+        if self.window is not None and self.window.rereads:
+            # records that could have changed in the window: for Aircall, calls
+            # made up to the look-back before it (their tags and notes change)
+            start = self._in_kind(self.window.start)
+            return (
+                start - timedelta(seconds=self.lag)
+                if isinstance(start, datetime)
+                else (int(start - self.lag))
+            )
         if self.last is None:
-            return self.initial
-        if isinstance(self.last, datetime):
-            return self.last - timedelta(seconds=self.lag)
-        return int(self.last - self.lag)
+            start = self.initial
+        elif isinstance(self.last, datetime):
+            start = self.last - timedelta(seconds=self.lag)
+        else:
+            start = int(self.last - self.lag)
+        if self.window is not None:
+            return min(start, self._in_kind(self.window.start))
+        return start
+
+    @property
+    def end(self) -> datetime | int | None:
+        """The exclusive end of what is read; ``None`` reads through now."""
+        if self.window is None or self.window.end is None:
+            return None
+        return self._in_kind(self.window.end)
 
     def admits(self, record: dict[str, Any]) -> bool:
-        """Whether a record changed since :attr:`start` (for APIs that cannot filter)."""
+        """Whether a record falls in what is read (for APIs that cannot filter)."""
         value = record.get(self.column)
-        return value is None or self._read(value) >= self.start
+        if value is None:
+            return True
+        moment = self._read(value)
+        end = self.end
+        return moment >= self.start and (end is None or moment < end)
 
     def observe(self, batch: pa.RecordBatch | pa.Table) -> None:
         newest = pc.max(batch[self.column]).as_py()
@@ -110,6 +178,8 @@ class Cursor:
             self.latest = newest if self.latest is None else max(self.latest, newest)
 
     def save(self) -> None:
+        if self.window is not None and self.window.rereads:
+            return
         if self.latest is not None:
             value = self.latest
             self.state[self.key] = value.isoformat() if isinstance(value, datetime) else value

@@ -1,10 +1,23 @@
-"""Where each source lands: one dlt pipeline per source, one raw schema per vendor."""
+"""Where each source lands, and the one way a source is loaded.
+
+One dlt pipeline per source, one raw schema per vendor. :func:`load_source`
+is what every entry point runs (Dagster's assets, ``python -m
+ingestion.<source>``, the CSV exports' command): it finishes what a crash
+left behind, loads the source while holding the warehouse
+(:mod:`earshot.warehouse`), and reports rows loaded and records set aside.
+"""
 
 from __future__ import annotations
 
-import dlt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from earshot import settings
+import dlt
+from dlt.common.pipeline import LoadInfo
+
+from earshot import warehouse
+from earshot.settings import Settings
+from ingestion.declared import Window
 
 # Parquet load files: DuckDB copies them in a fraction of the time an INSERT of the
 # same rows takes (bench/ingestion_bench.py; docs/benchmarks.md).
@@ -15,30 +28,57 @@ RAW_DATASETS = {
     "aircall": "raw_aircall",
     "judgeme": "raw_judgeme",
 }
+# The tables each API source loads (its resources and their child tables).
+SOURCE_TABLES = {
+    "shopify": ("orders", "customers", "products"),
+    "aircall": ("calls", "transcripts"),
+    "judgeme": ("reviews",),
+}
+# The CSV exports load the same raw tables as the API, with a pipeline (and state) of their own.
+EXPORT_SUFFIX = "_csv"
+EXPORT_VENDORS = {"aircall": "calls", "judgeme": "reviews"}
 
 
-def destination() -> dlt.common.destination.TDestinationReferenceArg:
-    """The DuckDB warehouse file, or any dlt destination named in ``EARSHOT_DESTINATION``."""
-    name = settings.destination_name()
-    if name == "duckdb":
-        return dlt.destinations.duckdb(str(settings.warehouse_path()))
-    return name
+@dataclass(frozen=True)
+class Loaded:
+    """What one load of a source did."""
+
+    source: str
+    info: LoadInfo
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows written
+    quarantined: int = 0
+
+    def describe(self) -> str:
+        rows = ", ".join(f"{table} {count:,}" for table, count in sorted(self.rows.items()))
+        text = f"{self.source}: loaded {rows or 'nothing new'}"
+        if self.quarantined:
+            text += (
+                f"; {self.quarantined} record(s) set aside in "
+                f"{RAW_DATASETS[self.source]}.quarantine (see the reason column)"
+            )
+        return text
+
+
+def destination(settings: Settings) -> dlt.common.destination.TDestinationReferenceArg:
+    """The DuckDB warehouse file, or any dlt destination the settings name."""
+    if settings.destination == "duckdb":
+        return dlt.destinations.duckdb(str(settings.warehouse))
+    return settings.destination
 
 
 def make_pipeline(
-    source_name: str, progress: str | None = None, pipeline_suffix: str = ""
+    source_name: str, settings: Settings, progress: str | None = None, pipeline_suffix: str = ""
 ) -> dlt.Pipeline:
     """The dlt pipeline that loads ``source_name`` into its ``raw_<source>`` schema.
 
     ``pipeline_suffix`` names a second pipeline into the same schema (the CSV
     exports load beside the API, with their own state).
     """
-    settings.configure_process()
     return dlt.pipeline(
         pipeline_name=f"earshot_{source_name}{pipeline_suffix}",
-        destination=destination(),
+        destination=destination(settings),
         dataset_name=RAW_DATASETS[source_name],
-        pipelines_dir=str(settings.dlt_pipelines_dir()),
+        pipelines_dir=str(settings.dlt_pipelines_dir),
         progress=progress,
     )
 
@@ -71,29 +111,83 @@ def quarantined_in(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
     return int(rows[0][0])
 
 
-def load(pipeline: dlt.Pipeline, source: dlt.sources.DltSource) -> dlt.common.pipeline.LoadInfo:
+def load(
+    pipeline: dlt.Pipeline,
+    source: dlt.sources.DltSource,
+    settings: Settings,
+    say: Callable[[str], None] | None = None,
+) -> Loaded:
     """Run ``source`` through ``pipeline`` after finishing anything a crash left behind."""
-    settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
-    finish_pending(pipeline)
-    return pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with warehouse.exclusive(settings.lock_path, say):
+        finish_pending(pipeline)
+        info = pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
+        counts = pipeline.last_trace.last_normalize_info.row_counts
+        set_aside = quarantined_in(pipeline, list(info.loads_ids))
+    name = pipeline.dataset_name.removeprefix("raw_")
+    rows = {
+        table: count
+        for table, count in counts.items()
+        if not table.startswith("_dlt") and table != "quarantine"
+    }
+    return Loaded(name, info, rows, set_aside)
 
 
-def run_source(source_name: str, source: dlt.sources.DltSource) -> dlt.common.pipeline.LoadInfo:
+def api_source(name: str, window: Window | None = None) -> dlt.sources.DltSource:
+    """A vendor API's dlt source, reading ``window`` (a backfill) or from its cursor."""
+    if name == "shopify":
+        from ingestion.shopify import shopify_source
+
+        return shopify_source(window=window)
+    if name == "aircall":
+        from ingestion.aircall import aircall_source
+
+        return aircall_source(window=window)
+    if name == "judgeme":
+        from ingestion.judgeme import judgeme_source
+
+        return judgeme_source(window=window)
+    raise ValueError(f"unknown source {name!r}; expected one of {', '.join(RAW_DATASETS)}")
+
+
+def load_source(
+    name: str,
+    settings: Settings,
+    window: Window | None = None,
+    progress: str | None = None,
+    say: Callable[[str], None] | None = None,
+) -> Loaded:
+    """Load one vendor API source into the warehouse."""
+    pipeline = make_pipeline(name, settings, progress=progress)
+    return load(pipeline, api_source(name, window), settings, say)
+
+
+def export_source(vendor: str, folder: str) -> dlt.sources.DltSource:
+    """The CSV exports of ``vendor`` (``aircall`` or ``judgeme``) dropped in ``folder``."""
+    from ingestion.csv_exports import aircall_csv_source, judgeme_csv_source
+
+    if vendor == "aircall":
+        return aircall_csv_source(bucket_url=folder)
+    if vendor == "judgeme":
+        return judgeme_csv_source(bucket_url=folder)
+    raise ValueError(f"no CSV export for {vendor!r}; expected one of {', '.join(EXPORT_VENDORS)}")
+
+
+def load_exports(
+    vendor: str,
+    folder: str,
+    settings: Settings,
+    progress: str | None = None,
+    say: Callable[[str], None] | None = None,
+) -> Loaded:
+    """Load the export files added or changed in ``folder`` since the last load."""
+    pipeline = make_pipeline(vendor, settings, progress=progress, pipeline_suffix=EXPORT_SUFFIX)
+    return load(pipeline, export_source(vendor, folder), settings, say)
+
+
+def run_source(source_name: str) -> Loaded:
     """Load one source on its own, printing progress; used by ``python -m ingestion.<source>``."""
-    pipeline = make_pipeline(source_name, progress="log")
-    info = load(pipeline, source)
-    print(info)
-    counts = pipeline.last_trace.last_normalize_info.row_counts
-    rows = ", ".join(
-        f"{table} {count:,}"
-        for table, count in sorted(counts.items())
-        if not table.startswith("_dlt")
-    )
-    print(f"{source_name}: loaded {rows or 'nothing new'}")
-    set_aside = quarantined_in(pipeline, list(info.loads_ids))
-    if set_aside:
-        print(
-            f"{source_name}: {set_aside} record(s) set aside in {RAW_DATASETS[source_name]}"
-            ".quarantine (see the reason column)"
-        )
-    return info
+    loaded = load_source(source_name, Settings.from_env(), progress="log", say=print)
+    print(loaded.info)
+    print(loaded.describe())
+    return loaded

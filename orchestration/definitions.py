@@ -1,27 +1,36 @@
-"""The one Definitions object Dagster loads: ``dagster dev -m orchestration.definitions``."""
+"""The Definitions Dagster loads: ``dagster dev -m orchestration.definitions``.
+
+Built when Dagster loads them, not on import: the settings are read from the
+environment once, each area builds its own Definitions from them, and they
+are merged here with the resources every area shares.
+"""
+
+from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs.ingestion import assets as ingestion_assets
-from orchestration.defs.ingestion.resources import dlt_resource
-from orchestration.defs.publish import assets as publish_assets
-from orchestration.defs.publish.resources import warehouse_resource
-from orchestration.defs.schedules.schedules import daily_refresh_job, daily_refresh_schedule
-from orchestration.defs.transform import assets as transform_assets
-from orchestration.defs.transform import checks as transform_checks
-from orchestration.defs.transform.resources import dbt_resource
+from earshot.settings import Settings
+from orchestration.defs.ingestion import definitions as ingestion
+from orchestration.defs.publish import definitions as publish
+from orchestration.defs.resources import EarshotResource
+from orchestration.defs.schedules import definitions as schedules
+from orchestration.defs.transform import definitions as transform
+from orchestration.defs.transform.assets import mart_keys
 
-defs = dg.Definitions(
-    assets=[
-        *ingestion_assets.load_assets,
-        *dg.load_assets_from_modules([transform_assets, publish_assets]),
-    ],
-    asset_checks=dg.load_asset_checks_from_modules([transform_checks]),
-    jobs=[daily_refresh_job],
-    schedules=[daily_refresh_schedule],
-    resources={
-        "dlt": dlt_resource,
-        "dbt": dbt_resource,
-        "warehouse": warehouse_resource,
-    },
-)
+
+def build(settings: Settings) -> dg.Definitions:
+    """Earshot's definitions for the given settings."""
+    loading = ingestion.definitions(settings)
+    building = transform.definitions(settings)
+    return dg.Definitions.merge(
+        loading,
+        building,
+        publish.definitions(mart_keys(building)),
+        schedules.definitions(settings),
+        dg.Definitions(resources={"earshot": EarshotResource.from_settings(settings)}),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build(Settings.from_env())

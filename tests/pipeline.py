@@ -18,8 +18,11 @@ class PipelineRun:
 def run_everything() -> PipelineRun:
     from earshot import settings
     from orchestration.definitions import defs
+    from orchestration.defs.partitions import today_key
 
-    job = defs.resolve_implicit_global_asset_job_def()
+    job = defs().resolve_job_def("daily_refresh")
     with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=True)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=True, partition_key=today_key()
+        )
     return PipelineRun(result, settings.warehouse_path(), settings.published_path())

@@ -20,7 +20,7 @@ from dlt.sources import DltResource
 
 from ingestion.columnar import Child, Layout
 from ingestion.contracts import Contract, Quarantine, one_of
-from ingestion.declared import Cursor, Declared, load_items
+from ingestion.declared import Cursor, Declared, Window, load_items
 from ingestion.http import VendorClient, read_ahead
 
 QUERY_CAP = 10_000
@@ -174,6 +174,7 @@ def aircall_source(
     transcripts: bool = True,
     max_attempts: int = 8,
     backoff_seconds: float = 0.5,
+    window: Window | None = None,
 ) -> list[DltResource]:
     """Calls and transcripts from an Aircall company.
 
@@ -189,6 +190,9 @@ def aircall_source(
         transcripts: also load transcripts of answered calls (an Aircall plan feature;
             one request per new answered call, so the first load of a long history
             takes a while under the 60-requests-a-minute limit).
+        window: a span of call creation times to read instead of the cursor's
+            (a backfill; see :class:`~ingestion.declared.Window`). A bounded
+            window fetches the transcripts of its answered calls again.
     """
 
     def new_client() -> VendorClient:
@@ -217,8 +221,9 @@ def aircall_source(
 
     @dlt.resource(name="calls", primary_key="id", write_disposition="merge")
     def calls() -> Iterator[Any]:
-        cursor = Cursor("started_at", start_date, lag=lookback_days * DAY)
-        windows = calls_in_window(client, int(cursor.start), int(time.time()))
+        cursor = Cursor("started_at", start_date, lag=lookback_days * DAY, window=window)
+        end = int(time.time()) if cursor.end is None else int(cursor.end) - 1  # "to" is inclusive
+        windows = calls_in_window(client, int(cursor.start), end)
         yield from load_items(read_ahead(windows), CALLS, quarantine, cursor)
 
     @dlt.transformer(
@@ -234,13 +239,14 @@ def aircall_source(
         if meta is not None or not isinstance(item, pa.RecordBatch | pa.Table):
             return
         state = dlt.current.resource_state()
-        done_through = state.get("transcribed_through", 0)
+        rereads = window is not None and window.rereads
+        done_through = 0 if rereads else state.get("transcribed_through", 0)
         settled_before = time.time() - 3600
         called = item.select(["id", "started_at", "answered_at", "ended_at"]).to_pylist()
         settled = [c for c in called if (c["ended_at"] or 0) <= settled_before]
         wanted = [c["id"] for c in settled if c["answered_at"] and c["started_at"] > done_through]
         found = [t for t in fetchers.map(transcript_of, wanted) if t is not None]
-        if settled:
+        if settled and not rereads:
             state["transcribed_through"] = max(done_through, *(c["started_at"] for c in settled))
         yield from load_items([found], TRANSCRIPTS, quarantine)
 

@@ -10,7 +10,7 @@ from dlt.sources import DltResource
 
 from ingestion.columnar import Layout
 from ingestion.contracts import Contract, Quarantine, parse_timestamp
-from ingestion.declared import Cursor, Declared, load_items
+from ingestion.declared import Cursor, Declared, Window, load_items
 from ingestion.http import VendorClient, read_ahead
 
 MAX_PER_PAGE = 100
@@ -50,6 +50,7 @@ def judgeme_source(
     start_date: str = "2000-01-01T00:00:00Z",
     max_attempts: int = 8,
     backoff_seconds: float = 0.5,
+    window: Window | None = None,
 ) -> DltResource:
     """Reviews from a Judge.me shop.
 
@@ -60,6 +61,9 @@ def judgeme_source(
         max_attempts: requests per page before a run gives up on a failing API.
         backoff_seconds: the first wait between retries; each next wait doubles (at most 30s).
         start_date: the earliest ``updated_at`` loaded on the first run.
+        window: a span of ``updated_at`` to read instead of the cursor's (a
+            backfill; see :class:`~ingestion.declared.Window`). Judge.me cannot
+            filter, so every page is read and the window picks the reviews.
     """
     client = VendorClient(
         "judgeme",
@@ -75,7 +79,7 @@ def judgeme_source(
     @dlt.resource(name="reviews", primary_key="id", write_disposition="merge")
     def reviews() -> Iterator[Any]:
         # Judge.me cannot filter by updated_at: unchanged reviews are left out here
-        cursor = Cursor("updated_at", first_updated_at)
+        cursor = Cursor("updated_at", first_updated_at, window=window)
         pages = read_ahead(review_pages(client, auth))
         yield from load_items(pages, REVIEWS, quarantine, cursor, filter_by_cursor=True)
 

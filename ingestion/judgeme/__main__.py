@@ -1,7 +1,6 @@
 """``python -m ingestion.judgeme``: load Judge.me into the warehouse on its own."""
 
-from ingestion.judgeme import judgeme_source
 from ingestion.pipelines import run_source
 
 if __name__ == "__main__":
-    run_source("judgeme", judgeme_source())
+    run_source("judgeme")

@@ -9,7 +9,7 @@ as ``updated_at_min`` in UTC. Pages follow the ``Link`` header, sending only
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -17,7 +17,7 @@ from dlt.sources import DltResource
 
 from ingestion.columnar import Child, Layout
 from ingestion.contracts import Contract, Quarantine, parse_timestamp
-from ingestion.declared import Cursor, Declared, load_items
+from ingestion.declared import Cursor, Declared, Window, load_items
 from ingestion.http import VendorClient, read_ahead, shopify_pause
 
 PAGE_LIMIT = 250
@@ -234,7 +234,7 @@ def link_variants(product: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_utc_param(moment: datetime) -> str:
-    """``updated_at_min`` in UTC, so a shop's offset change (DST) cannot skip records."""
+    """``updated_at_min`` or ``_max`` in UTC: a shop's offset change (DST) cannot skip records."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -306,6 +306,7 @@ def shopify_source(
     start_date: str = "2000-01-01T00:00:00Z",
     max_attempts: int = 8,
     backoff_seconds: float = 0.5,
+    window: Window | None = None,
 ) -> list[DltResource]:
     """Orders, customers and products from a Shopify store.
 
@@ -318,6 +319,8 @@ def shopify_source(
         max_attempts: requests per page before a run gives up on a failing API.
         backoff_seconds: the first wait between retries; each next wait doubles (at most 30s).
         start_date: the earliest ``updated_at`` loaded on the first run.
+        window: a span of ``updated_at`` to read instead of the cursor's (a
+            backfill; see :class:`~ingestion.declared.Window`).
     """
     client_settings: dict[str, Any] = {
         "vendor": "shopify",
@@ -337,11 +340,14 @@ def shopify_source(
         def pages() -> Iterator[Any]:
             # The cursor is kept by hand, in the resource's state: dlt's incremental
             # would look for updated_at in the child tables' batches too.
-            cursor = Cursor("updated_at", first_updated_at)
+            cursor = Cursor("updated_at", first_updated_at, window=window)
             params: dict[str, Any] = {
                 "limit": PAGE_LIMIT,
                 "updated_at_min": to_utc_param(cursor.start),
             }
+            if cursor.end is not None:
+                # updated_at_max is inclusive, to the second; the window's end is not
+                params["updated_at_max"] = to_utc_param(cursor.end - timedelta(seconds=1))
             if resource == "orders":
                 params["status"] = "any"
             # One client per resource: dlt reads the resources in turn, each one

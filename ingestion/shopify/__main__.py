@@ -1,7 +1,6 @@
 """``python -m ingestion.shopify``: load Shopify into the warehouse on its own."""
 
 from ingestion.pipelines import run_source
-from ingestion.shopify import shopify_source
 
 if __name__ == "__main__":
-    run_source("shopify", shopify_source())
+    run_source("shopify")

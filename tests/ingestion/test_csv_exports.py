@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from earshot.settings import Settings
 from ingestion.csv_exports import aircall_csv_source, judgeme_csv_source, stable_id
 from ingestion.pipelines import load, make_pipeline
 
@@ -18,6 +19,11 @@ REVIEWS_HEADER = (
     "title,body,rating,review_date,source,curated,reviewer_name,reviewer_email,product_id,"
     "product_handle,reply,reply_date,picture_urls,ip_address,location\n"
 )
+
+
+def here() -> Settings:
+    """The settings this test's environment gives (its own warehouse)."""
+    return Settings.from_env()
 
 
 @pytest.fixture
@@ -52,7 +58,7 @@ def test_call_exports_load_as_calls_with_tags_and_notes(tmp_path: Path, warehous
         age_seconds=60,
     )
     source = aircall_csv_source(bucket_url=str(exports), company_numbers=["+1 888-555-0100"])
-    load(make_pipeline("aircall", pipeline_suffix="_csv"), source)
+    load(make_pipeline("aircall", here(), pipeline_suffix="_csv"), source, here())
 
     calls = rows(
         warehouse,
@@ -82,8 +88,9 @@ def test_call_exports_load_as_calls_with_tags_and_notes(tmp_path: Path, warehous
         + "2025-03-09,09:00:00+00:00,60,40,+1 415-555-0199,+1 888-555-0100,yes,,Alex,,\n",
     )
     load(
-        make_pipeline("aircall", pipeline_suffix="_csv"),
+        make_pipeline("aircall", here(), pipeline_suffix="_csv"),
         aircall_csv_source(bucket_url=str(exports), company_numbers=["+1 888-555-0100"]),
+        here(),
     )
     assert rows(warehouse, "select count(*), count(distinct id) from raw_aircall.calls") == [(3, 3)]
     files = rows(
@@ -104,8 +111,9 @@ def test_review_exports_load_as_reviews_keyed_stably(tmp_path: Path, warehouse: 
         "boot,,,,,\n",
     )
     load(
-        make_pipeline("judgeme", pipeline_suffix="_csv"),
+        make_pipeline("judgeme", here(), pipeline_suffix="_csv"),
         judgeme_csv_source(bucket_url=str(exports)),
+        here(),
     )
     loaded = rows(
         warehouse,

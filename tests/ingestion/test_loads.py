@@ -16,6 +16,7 @@ import duckdb
 import orjson
 import pytest
 
+from earshot.settings import Settings
 from ingestion.aircall import aircall_source
 from ingestion.judgeme import judgeme_source
 from ingestion.pipelines import load, make_pipeline
@@ -29,6 +30,11 @@ from tests.conftest import Sandbox
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "vendor"
 CREDENTIALS = Credentials()
 DAY = 86_400
+
+
+def here() -> Settings:
+    """The settings this test's environment gives (its own warehouse)."""
+    return Settings.from_env()
 
 
 def sources(url: str, **retry: float) -> dict[str, Callable[[], dlt.sources.DltSource]]:
@@ -67,7 +73,7 @@ def twin(sandbox: Sandbox) -> Iterator[SandboxServer]:
 def load_all(url: str, names: tuple[str, ...] = ("shopify", "aircall", "judgeme"), **retry):
     made = sources(url, **retry)
     for name in names:
-        load(make_pipeline(name), made[name]())
+        load(make_pipeline(name, here()), made[name](), here())
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
+from orchestration.defs.resources import EarshotResource
 from orchestration.defs.transform.checks import call_tags_name_a_purpose
 
 
-def warehouse_with_calls(path: Path, calls: list[tuple[int, str, list[str]]]) -> DuckDBResource:
+def warehouse_with_calls(path: Path, calls: list[tuple[int, str, list[str]]]) -> EarshotResource:
     """A warehouse holding int_calls_identified and int_call_tags_mapped for ``calls``."""
     with duckdb.connect(str(path)) as connection:
         connection.execute("create schema intermediate")
@@ -27,14 +27,14 @@ def warehouse_with_calls(path: Path, calls: list[tuple[int, str, list[str]]]) ->
                 connection.execute(
                     "insert into intermediate.int_call_tags_mapped values (?, ?)", [call_id, tag]
                 )
-    return DuckDBResource(database=str(path))
+    return EarshotResource(warehouse=str(path), published=str(path.with_name("marts.duckdb")))
 
 
 def test_calls_whose_tags_name_no_purpose_raise_a_warning_naming_the_tags(tmp_path: Path) -> None:
     calls = [(i, "support", ["support"]) for i in range(16)]
     calls += [(100, "unmapped", ["Key account"]), (101, "unmapped", ["Key account", "Escalated"])]
     calls += [(200, "untagged", [])]
-    result = call_tags_name_a_purpose(warehouse=warehouse_with_calls(tmp_path / "w.duckdb", calls))
+    result = call_tags_name_a_purpose(earshot=warehouse_with_calls(tmp_path / "w.duckdb", calls))
     assert not result.passed
     assert result.severity == dg.AssetCheckSeverity.WARN
     assert result.metadata["unmapped_calls"].value == 2
@@ -45,5 +45,5 @@ def test_calls_whose_tags_name_no_purpose_raise_a_warning_naming_the_tags(tmp_pa
 
 def test_a_few_one_off_tags_pass(tmp_path: Path) -> None:
     calls = [(i, "support", ["support"]) for i in range(40)] + [(99, "unmapped", ["misc"])]
-    result = call_tags_name_a_purpose(warehouse=warehouse_with_calls(tmp_path / "w.duckdb", calls))
+    result = call_tags_name_a_purpose(earshot=warehouse_with_calls(tmp_path / "w.duckdb", calls))
     assert result.passed

@@ -10,7 +10,7 @@ import pytest
 def defs() -> dg.Definitions:
     from orchestration.definitions import defs
 
-    return defs
+    return defs()
 
 
 def test_definitions_validate(defs: dg.Definitions) -> None:
@@ -73,9 +73,9 @@ def test_instance_config_is_valid_and_limits_the_warehouse_pool(tmp_path) -> Non
 
 
 def test_manifest_is_stale_once_a_model_changes(tmp_path) -> None:
-    from orchestration.defs.transform.resources import dbt_project, manifest_is_stale
+    from orchestration.defs.transform.resources import manifest_is_stale, prepared_project
 
-    assert not manifest_is_stale(dbt_project)
+    assert not manifest_is_stale(prepared_project())
     project = tmp_path / "project"
     (project / "models").mkdir(parents=True)
     model = project / "models" / "a.sql"
@@ -104,7 +104,7 @@ def test_a_source_the_shop_has_not_connected_gets_no_load_asset() -> None:
     probe = (
         "import dagster as dg\n"
         "from orchestration.definitions import defs\n"
-        "graph = defs.resolve_asset_graph()\n"
+        "graph = defs().resolve_asset_graph()\n"
         "print(sorted(k.to_user_string() for k in graph.get_all_asset_keys() "
         "if graph.get(k).is_materializable and k.path[0].startswith('raw_')))\n"
     )
@@ -117,3 +117,103 @@ def test_a_source_the_shop_has_not_connected_gets_no_load_asset() -> None:
     )
     loaded = done.stdout.strip().splitlines()[-1]
     assert loaded == "['raw_shopify/customers', 'raw_shopify/orders', 'raw_shopify/products']"
+
+
+def test_importing_the_definitions_does_no_work() -> None:
+    """Importing parses no dbt project, starts no process and opens no warehouse: the
+    definitions are built when Dagster loads them."""
+    import subprocess
+    import sys
+
+    probe = (
+        # the libraries first: they may look around as they import; Earshot's modules may not
+        "import subprocess, duckdb, dagster, dagster_dbt, dlt\n"
+        "def refuse(*a, **k):\n"
+        "    raise AssertionError('work on import')\n"
+        "subprocess.Popen.__init__ = refuse\n"
+        "duckdb.connect = refuse\n"
+        "import orchestration.definitions\n"
+        "import orchestration.defs.transform.assets, orchestration.defs.ingestion.exports\n"
+        "import orchestration.defs.schedules.definitions, orchestration.defs.publish.assets\n"
+        "print('imported')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "imported"
+
+
+def test_raw_assets_are_keyed_as_the_dbt_sources_meta_names_them(defs: dg.Definitions) -> None:
+    import json
+
+    from orchestration.defs.transform.resources import prepared_project
+
+    manifest = json.loads(prepared_project().manifest_path.read_text())
+    named = {
+        tuple(source["meta"]["dagster"]["asset_key"]) for source in manifest["sources"].values()
+    }
+    graph = defs.resolve_asset_graph()
+    loaded = {
+        tuple(key.path)
+        for key in graph.get_all_asset_keys()
+        if key.path[0].startswith("raw_") and not key.path[1].endswith("_exports")
+    }
+    assert named == loaded
+
+
+def test_sources_and_models_are_daily_partitioned_and_backfill_in_one_run(
+    defs: dg.Definitions,
+) -> None:
+    graph = defs.resolve_asset_graph()
+    for key in [
+        dg.AssetKey(["raw_shopify", "orders"]),
+        dg.AssetKey(["raw_aircall", "calls"]),
+        dg.AssetKey(["raw_judgeme", "reviews"]),
+        dg.AssetKey(["intermediate", "int_voice_texts"]),
+        dg.AssetKey(["marts", "theme_weekly"]),
+    ]:
+        node = graph.get(key)
+        assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition), key
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+    assert graph.get(dg.AssetKey(["published", "marts"])).partitions_def is None
+
+
+def test_loads_retry_with_backoff(defs: dg.Definitions) -> None:
+    job = defs.resolve_implicit_global_asset_job_def()
+    policy = job.graph.node_named("load_shopify").definition.retry_policy
+    assert policy is not None and policy.max_retries >= 2
+    assert policy.backoff == dg.Backoff.EXPONENTIAL
+
+
+def test_dashboards_are_assets_downstream_of_the_published_marts(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    dashboards = [key for key in graph.get_all_asset_keys() if key.path[0] == "dashboards"]
+    assert {key.path[1] for key in dashboards} >= {"themes_dashboard", "cohorts_dashboard"}
+    for key in dashboards:
+        assert graph.get(key).parent_keys == {dg.AssetKey(["published", "marts"])}
+        assert not graph.get(key).is_materializable
+
+
+def test_csv_exports_are_assets_upstream_of_the_models_that_read_their_tables(
+    defs: dg.Definitions,
+) -> None:
+    graph = defs.resolve_asset_graph()
+    calls = graph.get(dg.AssetKey(["staging", "stg_aircall__calls"]))
+    assert dg.AssetKey(["raw_aircall", "call_exports"]) in calls.parent_keys
+    reviews = graph.get(dg.AssetKey(["staging", "stg_judgeme__reviews"]))
+    assert dg.AssetKey(["raw_judgeme", "review_exports"]) in reviews.parent_keys
+    orders = graph.get(dg.AssetKey(["staging", "stg_shopify__orders"]))
+    assert not any(key.path[1].endswith("_exports") for key in orders.parent_keys)
+
+
+def test_schedules_and_sensors(defs: dg.Definitions) -> None:
+    hourly = defs.resolve_schedule_def("hourly_voice_load_schedule")
+    assert hourly.cron_schedule == "15 * * * *"
+    job = defs.resolve_job_def("hourly_voice_load")
+    assert {key.path[0] for key in job.asset_layer.executable_asset_keys} == {
+        "raw_aircall",
+        "raw_judgeme",
+    }
+    sensor = defs.resolve_sensor_def("csv_exports_landed")
+    assert sensor.job_name == "load_csv_exports"

@@ -10,9 +10,9 @@ import pytest
 
 @pytest.fixture(scope="module")
 def models() -> dict[str, dict]:
-    from orchestration.defs.transform.resources import dbt_project
+    from orchestration.defs.transform.resources import prepared_project
 
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = json.loads(prepared_project().manifest_path.read_text())
     return {
         node["unique_id"]: node
         for node in manifest["nodes"].values()
@@ -62,7 +62,7 @@ def test_model_names_follow_the_readme(models: dict[str, dict]) -> None:
 def test_dagster_groups_follow_the_folders() -> None:
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     groups: dict[str, set[str]] = {}
     for key in graph.get_all_asset_keys():
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())

@@ -5,11 +5,35 @@
     new stamp. An incremental run takes the rows stamped after the newest
     stamp already in the model, less var('incremental_lookback_hours'), so a
     late or re-run load is never missed. -#}
-{% macro loaded_since_last_run(load_id_column, this_load_id_column='load_id') -%}
-    cast({{ load_id_column }} as double) > (
-        select
-            coalesce(max(cast({{ this_load_id_column }} as double)), 0)
-            - {{ var('incremental_lookback_hours') }} * 3600
-        from {{ this }}
+{% macro loaded_since_last_run(load_id_column, this_load_id_column='load_id', window_column=none) -%}
+    (
+        cast({{ load_id_column }} as double) > (
+            select
+                coalesce(max(cast({{ this_load_id_column }} as double)), 0)
+                - {{ var('incremental_lookback_hours') }} * 3600
+            from {{ this }}
+        )
+        {%- if window_column is not none %}
+            or {{ in_partition_window(window_column) }}
+        {%- endif %}
     )
+{%- endmacro %}
+
+
+{#- Whether a row's time falls in the partitions a run was asked for.
+
+    Dagster passes a run's partition window as var('earshot_window_start') and
+    var('earshot_window_end') (UTC, end exclusive; no end: through now). An
+    incremental model reprocesses the rows in that window as well as those
+    loaded since its last run, so a backfill of a date range rebuilds that
+    range. With no window (a run from the command line) it is false. -#}
+{% macro in_partition_window(column) -%}
+    {%- set start = var('earshot_window_start', none) -%}
+    {%- set end = var('earshot_window_end', none) -%}
+    {%- if start is none -%}
+        false
+    {%- else -%}
+        ({{ column }} >= cast('{{ start }}' as timestamp)
+        {%- if end is not none %} and {{ column }} < cast('{{ end }}' as timestamp){% endif %})
+    {%- endif -%}
 {%- endmacro %}

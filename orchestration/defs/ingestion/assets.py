@@ -1,75 +1,87 @@
-"""One Dagster asset per dlt resource: ``raw_<source>/<resource>`` in the warehouse."""
+"""One asset per raw table a vendor API fills, loaded a source at a time.
 
-from collections.abc import Callable, Iterator
-from typing import Any
+Each source's assets are one step that calls :func:`ingestion.pipelines.load_source`,
+the same load the command line runs. They are partitioned by day: a backfill of
+a range re-reads that window from the API and merges it, in one run.
+"""
+
+from collections.abc import Iterator
 
 import dagster as dg
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
-from dagster_dlt.translator import DltResourceTranslatorData
-from dlt.extract.source import DltSource
 
-from earshot.settings import connected_sources
-from ingestion.aircall import aircall_source
-from ingestion.judgeme import judgeme_source
-from ingestion.pipelines import (
-    LOADER_FILE_FORMAT,
-    RAW_DATASETS,
-    finish_pending,
-    make_pipeline,
-    quarantined_in,
-)
-from ingestion.shopify import shopify_source
+from ingestion import pipelines
+from orchestration.defs import partitions
 from orchestration.defs.pools import WAREHOUSE_POOL
+from orchestration.defs.resources import EarshotResource
+
+# Vendor APIs fail for a while (rate limits past their retries, a deploy, a
+# network blip): a failed load is tried again, waiting longer each time.
+LOAD_RETRIES = dg.RetryPolicy(max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL)
 
 
-class RawTableTranslator(DagsterDltTranslator):
-    """Name each loaded resource after the raw table it fills, e.g. ``raw_shopify/orders``."""
-
-    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
-        spec = super().get_asset_spec(data)
-        source_name = data.resource.source_name
-        return spec.replace_attributes(
-            key=dg.AssetKey([RAW_DATASETS[source_name], data.resource.name]),
-            deps=[],
-            group_name="ingestion",
-        )
+def raw_key(source: str, table: str) -> dg.AssetKey:
+    """The key of a raw table: ``raw_<source>/<table>``, as the dbt sources' meta names it."""
+    return dg.AssetKey([pipelines.RAW_DATASETS[source], table])
 
 
-def source_assets(name: str, make_source: Callable[[], DltSource]) -> dg.AssetsDefinition:
-    """The assets that load one source; the source is built afresh for every run."""
-    pipeline = make_pipeline(name)
-
-    @dlt_assets(
-        dlt_source=make_source(),
-        dlt_pipeline=pipeline,
-        name=f"load_{name}",
-        dagster_dlt_translator=RawTableTranslator(),
-        pool=WAREHOUSE_POOL,
+def rows_of(loaded: pipelines.Loaded, table: str) -> int:
+    """Rows written to a table and its child tables (``orders__line_items``...)."""
+    return sum(
+        count
+        for name, count in loaded.rows.items()
+        if name == table or name.startswith(f"{table}__")
     )
-    def _assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
-        # A run killed midway leaves packages behind; load them before extracting anew.
-        finish_pending(pipeline)
-        results = list(
-            dlt.run(
-                context=context, dlt_source=make_source(), loader_file_format=LOADER_FILE_FORMAT
-            )
+
+
+def source_assets(source: str, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The assets one vendor API source fills, loaded together in one step."""
+    specs = [
+        dg.AssetSpec(
+            raw_key(source, table),
+            group_name="ingestion",
+            kinds={"dlt", "duckdb"},
+            description=f"{source} {table} as the API returns them, merged on their key "
+            f"(schema {pipelines.RAW_DATASETS[source]}; bad records in its quarantine table).",
         )
-        load_ids = list(pipeline.last_trace.last_load_info.loads_ids)
-        set_aside = quarantined_in(pipeline, load_ids)
-        if set_aside:
+        for table in pipelines.SOURCE_TABLES[source]
+    ]
+
+    @dg.multi_asset(
+        name=f"load_{source}",
+        specs=specs,
+        partitions_def=partitions_def,
+        backfill_policy=partitions.SINGLE_RUN,
+        retry_policy=LOAD_RETRIES,
+        pool=WAREHOUSE_POOL,
+        description=f"Load {source} from its API: a partition range re-reads that window; "
+        "today's partition reads on from each resource's cursor.",
+    )
+    def _load(
+        context: dg.AssetExecutionContext, earshot: EarshotResource
+    ) -> Iterator[dg.MaterializeResult]:
+        window = partitions.window_of(context)
+        context.log.info(
+            f"{source}: reading "
+            + ("on from the cursors" if window is None or not window.rereads else f"{window}")
+        )
+        loaded = pipelines.load_source(
+            source, earshot.settings, window=window, say=context.log.info
+        )
+        context.log.info(loaded.describe())
+        if loaded.quarantined:
             context.log.warning(
-                "%s: %d record(s) set aside in %s.quarantine", name, set_aside, RAW_DATASETS[name]
+                f"{source}: {loaded.quarantined} record(s) set aside in "
+                f"{pipelines.RAW_DATASETS[source]}.quarantine"
             )
-        for result in results:
-            yield result._replace(metadata={**(result.metadata or {}), "quarantined": set_aside})
+        for table in pipelines.SOURCE_TABLES[source]:
+            yield dg.MaterializeResult(
+                asset_key=raw_key(source, table),
+                metadata={
+                    "rows_loaded": rows_of(loaded, table),
+                    "quarantined": loaded.quarantined,
+                    "load_ids": ", ".join(loaded.info.loads_ids),
+                    "window": str(window) if window else "from the cursor",
+                },
+            )
 
-    return _assets
-
-
-SOURCE_FACTORIES: dict[str, Callable[[], DltSource]] = {
-    "shopify": shopify_source,
-    "aircall": aircall_source,
-    "judgeme": judgeme_source,
-}
-# Only the sources the shop has connected (EARSHOT_SOURCES) get assets.
-load_assets = [source_assets(name, SOURCE_FACTORIES[name]) for name in connected_sources()]
+    return _load

@@ -1,5 +1,7 @@
-"""Every dbt model and seed as an asset; dbt tests become asset checks."""
+"""Every dbt model and seed as an asset; dbt tests become asset checks; the dashboards
+(dbt exposures) as assets downstream of the published marts."""
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -8,12 +10,17 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
+    DbtProject,
     dbt_assets,
 )
 
-from ingestion.pipelines import RAW_DATASETS
+from ingestion.pipelines import EXPORT_VENDORS
+from orchestration.defs import partitions
+from orchestration.defs.ingestion.exports import export_key
 from orchestration.defs.pools import WAREHOUSE_POOL
-from orchestration.defs.transform.resources import dbt_project
+from orchestration.defs.resources import EarshotResource
+
+PUBLISHED = dg.AssetKey(["published", "marts"])
 
 
 def group_for(fqn: list[str]) -> str:
@@ -29,30 +36,110 @@ def group_for(fqn: list[str]) -> str:
 
 
 class EarshotDbtTranslator(DagsterDbtTranslator):
-    """Key dbt nodes by schema and name, and tie dbt sources to the dlt assets that load them."""
+    """Key dbt models by schema and name; sources take the key their ``meta.dagster.asset_key``
+    names (the raw table's load asset), as dagster-dbt reads it."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            # Child tables (orders__line_items) are loaded by their parent's resource.
-            table = dbt_resource_props["name"].split("__")[0]
-            return dg.AssetKey([RAW_DATASETS[dbt_resource_props["source_name"]], table])
+            return super().get_asset_key(dbt_resource_props)
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return group_for(dbt_resource_props.get("fqn", []))
 
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id)
+        if node is None:
+            return spec
+        # A model reading calls or reviews reads what the CSV exports loaded there too.
+        exports = {
+            export_key(vendor)
+            for parent in node.get("depends_on", {}).get("nodes", [])
+            if parent.startswith("source.")
+            for vendor in [parent.split(".")[2]]
+            if vendor in EXPORT_VENDORS
+            and parent.split(".")[3].split("__")[0] == EXPORT_VENDORS[vendor]
+        }
+        return spec.merge_attributes(deps=sorted(exports)) if exports else spec
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    # Child tables (orders__line_items) share their parent's key: one dlt resource loads both.
-    dagster_dbt_translator=EarshotDbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
-    ),
-    pool=WAREHOUSE_POOL,
+
+TRANSLATOR = EarshotDbtTranslator(
+    # Child tables (orders__line_items) share their parent's key: one load fills both.
+    settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
 )
-def earshot_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build"], context=context).stream()
 
 
-MART_KEYS = [key for key in earshot_dbt_assets.keys if key.path[0] == "marts"]
+def dbt_vars(earshot: EarshotResource, window) -> dict[str, str]:
+    """What a dbt run is told: the warehouse, and the partition window to reprocess."""
+    values = {"earshot_warehouse": str(earshot.settings.warehouse)}
+    if window is not None:
+        values["earshot_window_start"] = window.start.strftime("%Y-%m-%d %H:%M:%S")
+        if window.end is not None:
+            values["earshot_window_end"] = window.end.strftime("%Y-%m-%d %H:%M:%S")
+    return values
+
+
+def transform_assets(
+    project: DbtProject, partitions_def: dg.PartitionsDefinition
+) -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=TRANSLATOR,
+        partitions_def=partitions_def,
+        backfill_policy=partitions.SINGLE_RUN,
+        pool=WAREHOUSE_POOL,
+    )
+    def earshot_dbt_assets(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, earshot: EarshotResource
+    ) -> Iterator[Any]:
+        window = partitions.window_of(context)
+        args = ["build", "--vars", json.dumps(dbt_vars(earshot, window))]
+        with earshot.lock(say=context.log.info):
+            yield from dbt.cli(args, context=context).stream()
+
+    return earshot_dbt_assets
+
+
+def mart_keys(defs: dg.Definitions) -> list[dg.AssetKey]:
+    """The marts among a Definitions' assets (what publication copies)."""
+    keys = {
+        key
+        for assets in defs.assets or []
+        if isinstance(assets, dg.AssetsDefinition)
+        for key in assets.keys
+    }
+    return sorted(key for key in keys if key.path[0] == "marts")
+
+
+def dashboard_specs(manifest: Mapping[str, Any]) -> list[dg.AssetSpec]:
+    """Each dbt exposure (a dashboard page) as an asset that reads the published marts."""
+    specs = []
+    for exposure in manifest.get("exposures", {}).values():
+        owner = exposure.get("owner") or {}
+        specs.append(
+            dg.AssetSpec(
+                key=dg.AssetKey(["dashboards", exposure["name"]]),
+                deps=[PUBLISHED],
+                group_name="dashboards",
+                kinds={"streamlit"},
+                description=(exposure.get("description") or "").strip(),
+                owners=[],
+                metadata={
+                    "label": exposure.get("label") or exposure["name"],
+                    "url": dg.MetadataValue.url(exposure["url"]) if exposure.get("url") else "",
+                    "maturity": exposure.get("maturity") or "",
+                    "owner": owner.get("name") or "",
+                    "reads": ", ".join(
+                        sorted(
+                            node.split(".")[-1]
+                            for node in exposure.get("depends_on", {}).get("nodes", [])
+                        )
+                    ),
+                },
+            )
+        )
+    return specs

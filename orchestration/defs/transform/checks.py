@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.resources import EarshotResource
 
 CALLS_IDENTIFIED = dg.AssetKey(["intermediate", "int_calls_identified"])
 # A share of tagged calls above this is worth a look: a few one-off tags are normal.
@@ -78,8 +79,8 @@ def unmapped_call_tags(connection: duckdb.DuckDBPyConnection) -> UnmappedTags:
     "(seeds/call_purposes.csv), and names those tags.",
     blocking=False,
 )
-def call_tags_name_a_purpose(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as connection:
+def call_tags_name_a_purpose(earshot: EarshotResource) -> dg.AssetCheckResult:
+    with earshot.connect(read_only=True) as connection:
         found = unmapped_call_tags(connection)
     return dg.AssetCheckResult(
         passed=found.passed,

@@ -1,11 +1,17 @@
-"""The dbt project as Dagster sees it, and the CLI resource that runs it."""
+"""The dbt project as Dagster sees it, and the CLI resource that runs it.
 
-import shutil
+Nothing here runs on import: :func:`prepared_project` parses the project when
+the definitions load, and only when a model, seed or macro changed since the
+last manifest.
+"""
+
+from __future__ import annotations
+
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from earshot.settings import TRANSFORM_DIR
+from earshot.settings import TRANSFORM_DIR, executable
 
 PROJECT_INPUTS = ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml")
 
@@ -27,15 +33,18 @@ def manifest_is_stale(project: DbtProject) -> bool:
     )
 
 
-dbt_project = DbtProject(project_dir=TRANSFORM_DIR, profiles_dir=TRANSFORM_DIR)
-# `dagster dev` re-parses on every load. Elsewhere (tests, the command line, a
-# fresh clone) parse only when a model, seed or macro changed since the last
-# manifest, so the asset graph never lags behind the SQL.
-dbt_project.prepare_if_dev()
-if manifest_is_stale(dbt_project):
-    dbt_project.preparer.prepare(dbt_project)
+def prepared_project(project_dir: Path = TRANSFORM_DIR) -> DbtProject:
+    """The dbt project with an up-to-date manifest, so the asset graph never lags the SQL.
 
-dbt_resource = DbtCliResource(
-    project_dir=dbt_project,
-    dbt_executable=shutil.which("dbt") or "dbt",
-)
+    Parsed with the project's own dbt when a model, seed or macro changed since
+    the last manifest; ``dagster dev`` reloads the definitions after an edit.
+    """
+    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+    if manifest_is_stale(project):
+        dbt_resource(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return project
+
+
+def dbt_resource(project: DbtProject) -> DbtCliResource:
+    """dbt from the project's own virtual environment, by path."""
+    return DbtCliResource(project_dir=project, dbt_executable=executable("dbt"))

@@ -10,7 +10,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='order_id',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where order_id in (select order_id from {{ ref('stg_shopify__orders') }} where (is_test or is_cancelled) and {{ loaded_since_last_run('load_id') }}){% endif %}"
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where order_id in (select order_id from {{ ref('stg_shopify__orders') }} where (is_test or is_cancelled) and {{ loaded_since_last_run('load_id', window_column='updated_at') }}){% endif %}"
 ) }}
 
 with
@@ -51,7 +51,7 @@ real_orders as (
     where
         not is_test
         and not is_cancelled
-        and {% if is_incremental() %}{{ loaded_since_last_run('load_id') }}{% else %}true{% endif %}
+        and {% if is_incremental() %}{{ loaded_since_last_run('load_id', window_column='updated_at') }}{% else %}true{% endif %}
 
 ),
 

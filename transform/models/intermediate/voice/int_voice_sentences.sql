@@ -18,7 +18,7 @@ documents as (
 
     select * from {{ ref('int_voice_texts') }}
     {% if is_incremental() %}
-        where {{ loaded_since_last_run('load_id') }}
+        where {{ loaded_since_last_run('load_id', window_column='said_at') }}
     {% endif %}
 
 ),

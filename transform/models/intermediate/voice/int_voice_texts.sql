@@ -65,7 +65,7 @@ call_notes as (
     inner join calls
         on call_comments.call_id = calls.call_id
     {% if is_incremental() %}
-        where {{ loaded_since_last_run('calls.load_id') }}
+        where {{ loaded_since_last_run('calls.load_id', window_column='calls.started_at') }}
     {% endif %}
 
 ),
@@ -89,7 +89,7 @@ transcripts as (
         on utterances.call_id = calls.call_id
     where utterances.is_customer
     {% if is_incremental() %}
-        and {{ loaded_since_last_run('utterances.load_id') }}
+        and {{ loaded_since_last_run('utterances.load_id', window_column='calls.started_at') }}
     {% endif %}
     group by 1, 2, 3, 4, 5, 6, 8
 
@@ -116,7 +116,7 @@ review_texts as (
         load_id
     from reviews
     {% if is_incremental() %}
-        where {{ loaded_since_last_run('load_id') }}
+        where {{ loaded_since_last_run('load_id', window_column='reviewed_at') }}
     {% endif %}
 
 ),

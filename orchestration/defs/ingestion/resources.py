@@ -1,3 +1,0 @@
-from dagster_dlt import DagsterDltResource
-
-dlt_resource = DagsterDltResource()

@@ -1,0 +1,63 @@
+"""The settings every area's assets receive, as a Dagster resource."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+from earshot import warehouse
+from earshot.settings import HISTORY_START, PROJECT_ROOT, SOURCES, Settings
+
+
+class EarshotResource(dg.ConfigurableResource):
+    """Where Earshot reads and writes (``earshot.settings.Settings``), and the way into the
+    warehouse: one process at a time (``earshot.warehouse``)."""
+
+    warehouse: str
+    published: str
+    sources: list[str] = Field(default_factory=lambda: list(SOURCES))
+    destination: str = "duckdb"
+    history_start: str = HISTORY_START
+    exports: str = str(PROJECT_ROOT / "exports")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EarshotResource:
+        return cls(
+            warehouse=str(settings.warehouse),
+            published=str(settings.published),
+            sources=list(settings.sources),
+            destination=settings.destination,
+            history_start=settings.history_start,
+            exports=str(settings.exports),
+        )
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            warehouse=Path(self.warehouse),
+            published=Path(self.published),
+            sources=tuple(self.sources),
+            destination=self.destination,
+            history_start=self.history_start,
+            exports=Path(self.exports),
+        )
+
+    @contextmanager
+    def lock(self, say: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the warehouse for a step that writes it through another process (dbt)."""
+        with warehouse.exclusive(self.settings.lock_path, say):
+            yield
+
+    @contextmanager
+    def connect(
+        self, read_only: bool = False, say: Callable[[str], None] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the warehouse, held alone while it is open."""
+        settings = self.settings
+        with warehouse.connect(settings.warehouse, settings.lock_path, read_only, say) as conn:
+            yield conn
