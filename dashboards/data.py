@@ -53,6 +53,13 @@ def published_at() -> pd.Timestamp | None:
     return frame["published_at"].iloc[0] if len(frame) else None
 
 
+def data_through() -> pd.Timestamp | None:
+    """The newest record the published marts were built from (orders, calls or reviews)."""
+    frame = query("select max(data_through) as data_through from meta.publications")
+    value = frame["data_through"].iloc[0] if len(frame) else None
+    return None if pd.isna(value) else value
+
+
 def theme_weekly() -> pd.DataFrame:
     return query(
         "select theme, category, week_start, mentions, customers, share_of_voice "

@@ -14,6 +14,11 @@ def marts_ready() -> bool:
     except data.MartsNotPublishedError as missing:
         st.info(str(missing))
         return False
-    if published is not None:
-        st.caption(f"Data published {published:%Y-%m-%d %H:%M} UTC")
+    through = data.data_through()
+    if through is not None and published is not None:
+        st.caption(
+            f"Data through {through:%Y-%m-%d %H:%M} UTC · published {published:%Y-%m-%d %H:%M} UTC"
+        )
+    elif published is not None:
+        st.caption(f"No orders, calls or reviews yet · published {published:%Y-%m-%d %H:%M} UTC")
     return True

@@ -15,6 +15,32 @@ from pathlib import Path
 import duckdb
 
 MARTS_SCHEMA = "marts"
+# The newest record of each feed the marts are built from: what "data through" means.
+DATA_FEEDS = {
+    "orders": ("staging", "stg_shopify__orders", "ordered_at"),
+    "calls": ("staging", "stg_aircall__calls", "started_at"),
+    "reviews": ("staging", "stg_judgeme__reviews", "reviewed_at"),
+}
+
+
+def data_through(connection: duckdb.DuckDBPyConnection) -> dict[str, datetime | None]:
+    """The newest record time of each feed in the warehouse (None: the feed holds nothing)."""
+    present = {
+        (schema, name)
+        for schema, name in connection.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+    newest: dict[str, datetime | None] = {}
+    for feed, (schema, relation, column) in DATA_FEEDS.items():
+        if (schema, relation) not in present:
+            newest[feed] = None
+            continue
+        (value,) = connection.execute(
+            f'select max("{column}") from {schema}."{relation}"'
+        ).fetchone()
+        newest[feed] = value
+    return newest
 
 
 def publish_marts(
@@ -23,8 +49,10 @@ def publish_marts(
     """Copy every table of ``schema`` from ``connection``'s warehouse into ``target``.
 
     Returns the row count of each published table. The copy also carries
-    ``meta.publications`` (when it was published, which tables, how many rows),
-    so a dashboard can say how fresh it is.
+    ``meta.publications`` (when it was published, the newest data it holds,
+    which tables, how many rows) and ``meta.data_through`` (the newest record of
+    each feed), so a dashboard can say how recent its data is, not only when
+    the file was written.
     """
     tables = [
         name
@@ -53,14 +81,22 @@ def publish_marts(
             (counts[table],) = connection.execute(
                 f'select count(*) from publication.{schema}."{table}"'
             ).fetchone()
+        feeds = data_through(connection)
+        newest = max((value for value in feeds.values() if value is not None), default=None)
         connection.execute(
             "create table publication.meta.publications "
-            "(published_at timestamp, table_name varchar, row_count bigint)"
+            "(published_at timestamp, data_through timestamp, table_name varchar, row_count bigint)"
         )
         published_at = datetime.now(UTC).replace(tzinfo=None)
         connection.executemany(
-            "insert into publication.meta.publications values (?, ?, ?)",
-            [(published_at, table, count) for table, count in counts.items()],
+            "insert into publication.meta.publications values (?, ?, ?, ?)",
+            [(published_at, newest, table, count) for table, count in counts.items()],
+        )
+        connection.execute(
+            "create table publication.meta.data_through (feed varchar, data_through timestamp)"
+        )
+        connection.executemany(
+            "insert into publication.meta.data_through values (?, ?)", list(feeds.items())
         )
     except BaseException:
         connection.execute("detach publication")

@@ -9,7 +9,7 @@ now: running it is the ordinary incremental run, from each source's cursor.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -22,6 +22,13 @@ def daily(history_start: str) -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(start_date=history_start, end_offset=1, timezone="UTC")
 
 
+# How old each layer may grow: calls and reviews load hourly, the rest daily at 05:00.
+HOURLY_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=6), warn_window=timedelta(hours=2)
+)
+DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=48), warn_window=timedelta(hours=26)
+)
 # A backfill of any length runs once, over its whole range.
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 

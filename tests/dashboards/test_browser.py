@@ -102,7 +102,7 @@ def test_page_shows_its_marts_without_errors(
     page.goto(f"{dashboard_url}/{path}")
     page.get_by_role("heading", name=title).wait_for(timeout=60_000)
     page.get_by_text(content).wait_for(timeout=60_000)
-    page.get_by_text("Data published").wait_for(timeout=60_000)
+    page.get_by_text("Data through").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(tmp_path / f"{title.lower()}.png"), full_page=True)
     page.close()

@@ -23,7 +23,7 @@ def test_page_renders_from_published_marts(
     app = AppTest.from_file(str(PAGES / "app_pages" / page), default_timeout=60).run()
     assert not app.exception, app.exception
     assert app.title[0].value == title
-    assert any("Data published" in caption.value for caption in app.caption)
+    assert any("Data through" in caption.value for caption in app.caption)
     assert not app.info, [info.value for info in app.info]
     assert app.dataframe or app.metric
 

@@ -16,6 +16,8 @@ from orchestration.defs.resources import EarshotResource
 
 # Vendor APIs fail for a while (rate limits past their retries, a deploy, a
 # network blip): a failed load is tried again, waiting longer each time.
+# Calls and reviews load every hour (see schedules); orders, customers and products daily.
+HOURLY_SOURCES = ("aircall", "judgeme")
 LOAD_RETRIES = dg.RetryPolicy(max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL)
 
 
@@ -40,6 +42,11 @@ def source_assets(source: str, partitions_def: dg.PartitionsDefinition) -> dg.As
             raw_key(source, table),
             group_name="ingestion",
             kinds={"dlt", "duckdb"},
+            freshness_policy=(
+                partitions.HOURLY_FRESHNESS
+                if source in HOURLY_SOURCES
+                else partitions.DAILY_FRESHNESS
+            ),
             description=f"{source} {table} as the API returns them, merged on their key "
             f"(schema {pipelines.RAW_DATASETS[source]}; bad records in its quarantine table).",
         )

@@ -9,6 +9,7 @@ from earshot.settings import Settings
 from ingestion.pipelines import EXPORT_VENDORS
 from orchestration.defs import partitions
 from orchestration.defs.ingestion.assets import source_assets
+from orchestration.defs.ingestion.checks import landing_checks_for
 from orchestration.defs.ingestion.exports import export_assets
 
 
@@ -19,4 +20,5 @@ def definitions(settings: Settings) -> dg.Definitions:
             *(source_assets(source, daily) for source in settings.sources),
             *(export_assets(vendor) for vendor in EXPORT_VENDORS if vendor in settings.sources),
         ],
+        asset_checks=landing_checks_for(settings.sources),
     )

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from earshot.publish import publish_marts
+from orchestration.defs import partitions
 from orchestration.defs.pools import WAREHOUSE_POOL
 from orchestration.defs.resources import EarshotResource
 from orchestration.defs.transform.assets import PUBLISHED
@@ -15,6 +16,7 @@ def published_marts_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
         group_name="publish",
         kinds={"duckdb"},
         pool=WAREHOUSE_POOL,
+        freshness_policy=partitions.DAILY_FRESHNESS,
         description="Every table in the marts schema, copied to the dashboards' read-only file "
         "and swapped into place atomically, with the newest data it holds ('data through').",
     )

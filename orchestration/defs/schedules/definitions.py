@@ -14,12 +14,11 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 from earshot.settings import Settings
 from ingestion.pipelines import EXPORT_VENDORS, RAW_DATASETS, SOURCE_TABLES
 from orchestration.defs import partitions
+from orchestration.defs.ingestion.assets import HOURLY_SOURCES
 from orchestration.defs.ingestion.exports import EXPORTS_JOB, export_key, exports_sensor
 
 DAILY_CRON = "0 5 * * *"
 HOURLY_CRON = "15 * * * *"
-# Calls and reviews are what customers said since the last hour; orders wait for the day.
-HOURLY_SOURCES = ("aircall", "judgeme")
 
 
 def scheduled_today(

@@ -54,6 +54,8 @@ class EarshotDbtTranslator(DagsterDbtTranslator):
         node = manifest["nodes"].get(unique_id)
         if node is None:
             return spec
+        if spec.key.path[0] == "marts":
+            spec = spec.replace_attributes(freshness_policy=partitions.DAILY_FRESHNESS)
         # A model reading calls or reviews reads what the CSV exports loaded there too.
         exports = {
             export_key(vendor)

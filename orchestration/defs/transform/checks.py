@@ -7,12 +7,12 @@ this check warns when too many tagged calls cannot be placed and names the
 tags to map.
 """
 
-from __future__ import annotations
-
+import json
 from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
+from dagster_dbt import DbtCliResource
 
 from orchestration.defs.resources import EarshotResource
 
@@ -93,3 +93,67 @@ def call_tags_name_a_purpose(earshot: EarshotResource) -> dg.AssetCheckResult:
             "unmapped_tags": dg.MetadataValue.json(dict(found.tags)),
         },
     )
+
+
+SEVERITY = {"warn": dg.AssetCheckSeverity.WARN, "error": dg.AssetCheckSeverity.ERROR}
+
+
+def source_freshness_check(manifest: dict) -> dg.AssetChecksDefinition:
+    """``dbt source freshness`` as one check per raw asset: each source table's newest load
+    stamp against the warn_after and error_after its sources YAML declares."""
+    tables: dict[dg.AssetKey, list[str]] = {}
+    for source in manifest["sources"].values():
+        freshness = source.get("freshness") or {}
+        if source.get("loaded_at_field") and (freshness.get("warn_after") or {}).get("count"):
+            key = dg.AssetKey(source["meta"]["dagster"]["asset_key"])
+            tables.setdefault(key, []).append(f"{source['source_name']}.{source['name']}")
+    specs = [
+        dg.AssetCheckSpec(
+            "dbt_source_freshness",
+            asset=key,
+            description=f"dbt source freshness of {', '.join(sorted(names))}: warns and errs "
+            "after the periods the sources YAML declares.",
+        )
+        for key, names in sorted(tables.items())
+    ]
+
+    @dg.multi_asset_check(specs=specs, name="dbt_source_freshness", can_subset=True)
+    def dbt_source_freshness(
+        context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, earshot: EarshotResource
+    ):
+        variables = json.dumps({"earshot_warehouse": str(earshot.settings.warehouse)})
+        with earshot.lock(say=context.log.info):
+            invocation = dbt.cli(
+                ["source", "freshness", "--vars", variables], raise_on_error=False
+            ).wait()
+        results = json.loads((invocation.target_path / "sources.json").read_text())["results"]
+        status = {r["unique_id"].split(".", 2)[2]: r for r in results}
+        for check_key in context.selected_asset_check_keys:
+            found = {name: status.get(name, {}) for name in tables[check_key.asset_key]}
+            worst = max(
+                (r.get("status", "runtime error") for r in found.values()),
+                key=lambda s: (
+                    ("pass", "warn", "error", "runtime error").index(s)
+                    if s in ("pass", "warn", "error", "runtime error")
+                    else 3
+                ),
+            )
+            yield dg.AssetCheckResult(
+                check_name="dbt_source_freshness",
+                asset_key=check_key.asset_key,
+                passed=worst == "pass",
+                severity=SEVERITY.get(worst, dg.AssetCheckSeverity.ERROR),
+                description="; ".join(
+                    f"{name}: {r.get('status', 'not checked')}, newest load "
+                    f"{r.get('max_loaded_at', '?')}"
+                    for name, r in sorted(found.items())
+                ),
+                metadata={
+                    f"{name} age (hours)": round(
+                        float(r.get("max_loaded_at_time_ago_in_s") or 0) / 3600, 1
+                    )
+                    for name, r in sorted(found.items())
+                },
+            )
+
+    return dbt_source_freshness

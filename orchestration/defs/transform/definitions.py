@@ -17,8 +17,22 @@ from orchestration.defs.transform.resources import dbt_resource, prepared_projec
 def definitions(settings: Settings) -> dg.Definitions:
     project = prepared_project()
     models = transform_assets(project, partitions.daily(settings.history_start))
+    manifest = json.loads(project.manifest_path.read_text())
+    loaded = {
+        tuple(source["meta"]["dagster"]["asset_key"])
+        for source in manifest["sources"].values()
+        if source["source_name"] in settings.sources
+    }
+    manifest = {
+        **manifest,
+        "sources": {
+            uid: s
+            for uid, s in manifest["sources"].items()
+            if tuple(s["meta"]["dagster"]["asset_key"]) in loaded
+        },
+    }
     return dg.Definitions(
-        assets=[models, *dashboard_specs(json.loads(project.manifest_path.read_text()))],
-        asset_checks=[checks.call_tags_name_a_purpose],
+        assets=[models, *dashboard_specs(manifest)],
+        asset_checks=[checks.call_tags_name_a_purpose, checks.source_freshness_check(manifest)],
         resources={"dbt": dbt_resource(project)},
     )
