@@ -318,6 +318,8 @@ class LoadShare:
 def latest_load(connection: duckdb.DuckDBPyConnection, contract: TableContract) -> LoadShare:
     """How the table's latest load split between written and set aside."""
     table = f'"{contract.schema}"."{contract.table}"'
+    if not columns_of(connection, contract.schema, contract.table):
+        return LoadShare(None, 0, 0)  # not loaded yet
     has_quarantine = bool(columns_of(connection, contract.schema, "quarantine"))
     quarantine = f'"{contract.schema}".quarantine'
     loads = f"select max(_dlt_load_id) from {table}"
@@ -343,6 +345,8 @@ def latest_load(connection: duckdb.DuckDBPyConnection, contract: TableContract) 
 
 
 def row_count(connection: duckdb.DuckDBPyConnection, contract: TableContract) -> int:
+    if not columns_of(connection, contract.schema, contract.table):
+        return 0
     (count,) = connection.execute(
         f'select count(*) from "{contract.schema}"."{contract.table}"'
     ).fetchone()

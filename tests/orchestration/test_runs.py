@@ -1,0 +1,258 @@
+"""Runs as an engineer launches them: a malformed load is stopped before publication, a
+backfill rebuilds what a full run builds, two runs at once take turns, and CSV exports
+dropped in the watched folder start a run through the sensor.
+
+Each test serves its own small sandbox shop and builds its own warehouse.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from earshot.settings import Settings
+from sandbox.generate import HISTORY_END, SCALES, generate
+from sandbox.server import SandboxServer
+from tests.conftest import sandbox_environment
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def shop_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("runs_shop")
+    generate(data, seed=5, scale=SCALES["XS"])
+    return data
+
+
+@dataclass
+class Shop:
+    """A twin and a warehouse of its own, with the environment pointing at both."""
+
+    server: SandboxServer
+    warehouse: Path
+    environment: dict[str, str]
+
+    def run(self, job: str = "daily_refresh", **options) -> dg.ExecuteInProcessResult:
+        from orchestration.definitions import defs
+        from orchestration.defs.partitions import today_key
+
+        if "tags" not in options:
+            options.setdefault("partition_key", today_key())
+        with dg.DagsterInstance.ephemeral() as instance:
+            return (
+                defs()
+                .resolve_job_def(job)
+                .execute_in_process(instance=instance, raise_on_error=False, **options)
+            )
+
+    def marts(self) -> dict[str, list[tuple]]:
+        """Every mart's rows, sorted, without the load bookkeeping columns, floats to 9 places."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            tables = connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+            found = {}
+            for (table,) in tables:
+                columns = [
+                    name
+                    for (name,) in connection.execute(
+                        "select column_name from information_schema.columns "
+                        "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                        [table],
+                    ).fetchall()
+                    if "load" not in name
+                ]
+                listed = ", ".join(f'"{c}"' for c in columns)
+                rows = connection.execute(f'select {listed} from marts."{table}"').fetchall()
+                # floats summed in another order differ in their last bits
+                rows = [
+                    tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows
+                ]
+                found[table] = sorted(rows, key=repr)
+        return found
+
+
+@pytest.fixture
+def serve(shop_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    servers: list[SandboxServer] = []
+
+    def start(data: Path = shop_data, now=None, name: str = "w") -> Shop:
+        server = SandboxServer(data, rate_limits="fast", now=now).start()
+        servers.append(server)
+        warehouse = tmp_path / name / "earshot.duckdb"
+        environment = {
+            **sandbox_environment(server.url, warehouse),
+            "EARSHOT_EXPORTS": str(tmp_path / name / "exports"),
+        }
+        for key, value in environment.items():
+            monkeypatch.setenv(key, value)
+        return Shop(server, warehouse, environment)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {
+        event.asset_key.to_user_string()
+        for event in result.get_asset_materialization_events()
+        for event in [event.materialization]
+    }
+
+
+def test_a_broken_record_fails_its_landing_check_and_blocks_publishing(
+    shop_data: Path, tmp_path: Path, serve
+) -> None:
+    broken = tmp_path / "broken_shop"
+    subprocess.run(["cp", "-r", str(shop_data), str(broken)], check=True)
+    orders = broken / "shopify" / "orders.jsonl"
+    lines = orders.read_text().splitlines()
+    record = json.loads(lines[3])
+    record.update(currency="ZZZ", total_price="-12.50")
+    lines[3] = json.dumps(record)
+    orders.write_text("\n".join(lines) + "\n")
+    shop = serve(broken)
+
+    result = shop.run()
+
+    checks = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+    landing = checks[("raw_shopify/orders", "landing_contract")]
+    assert not landing.passed
+    failing = json.dumps(landing.metadata["failing_rows"].value)
+    assert str(record["id"]) in failing and "ZZZ" in failing
+    assert "currency" in landing.description and "total_price" in landing.description
+    # other sources' checks pass; nothing downstream of the bad load is built or published
+    assert checks[("raw_judgeme/reviews", "landing_contract")].passed
+    built = materialized(result)
+    assert "raw_shopify/orders" in built
+    assert not any(key.startswith(("staging/", "marts/", "published/")) for key in built)
+    assert not Path(shop.environment["EARSHOT_PUBLISHED"]).exists()
+
+
+def test_a_three_day_backfill_rebuilds_what_a_full_run_builds(serve) -> None:
+    end = HISTORY_END  # midnight UTC: the twins' clock for the finished shop
+    full = serve(now=end, name="full")
+    assert full.run().success
+    expected = full.marts()
+
+    # the same shop loaded three days before its end, then backfilled over those days
+    late = serve(now=end - timedelta(days=3), name="late")
+    assert late.run().success
+    before = late.marts()
+    late.server.app.set_now(end.timestamp())
+    days = [(end - timedelta(days=n)).strftime("%Y-%m-%d") for n in (3, 2, 1)]
+    backfill = late.run(
+        tags={
+            "dagster/asset_partition_range_start": days[0],
+            "dagster/asset_partition_range_end": days[-1],
+        }
+    )
+
+    assert backfill.success
+    partitions = {
+        event.materialization.partition
+        for event in backfill.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey(["raw_shopify", "orders"])
+    }
+    assert partitions == set(days)
+    assert before != expected  # the first load missed those days
+    assert late.marts() == expected
+
+
+def test_two_runs_launched_at_once_both_succeed(serve) -> None:
+    shop = serve(name="together")
+    script = (
+        "import sys, dagster as dg\n"
+        "from orchestration.definitions import defs\n"
+        "from orchestration.defs.partitions import today_key\n"
+        "job = defs().resolve_job_def(sys.argv[1])\n"
+        "with dg.DagsterInstance.ephemeral() as instance:\n"
+        "    result = job.execute_in_process(instance=instance, partition_key=today_key(),"
+        " raise_on_error=False)\n"
+        "sys.exit(0 if result.success else 1)\n"
+    )
+    environment = {**os.environ, **shop.environment}
+    runs = [
+        subprocess.Popen(  # both start before either finishes
+            [sys.executable, "-c", script, job],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for job in ("daily_refresh", "hourly_voice_load")
+    ]
+    outputs = [run.communicate(timeout=1800)[0] for run in runs]
+    for run, output in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, output[-3000:]
+        assert "Could not set lock" not in output
+    assert any("waiting for the warehouse" in output for output in outputs)
+
+
+CALLS_HEADER = (
+    "date (TZ offset incl.),time (TZ offset incl.),duration (total),duration (in call),"
+    "from,to,answered,missed_call_reason,user,comments,tags\n"
+)
+
+
+def test_a_csv_export_dropped_in_the_watched_folder_starts_a_run(serve) -> None:
+    from orchestration.definitions import defs
+    from orchestration.defs.resources import EarshotResource
+
+    shop = serve(name="exports")
+    assert shop.run().success  # a shop that has run before: its models exist
+    definitions = defs()
+    sensor = definitions.resolve_sensor_def("csv_exports_landed")
+    earshot = EarshotResource.from_settings(Settings.from_env())
+    with dg.DagsterInstance.ephemeral() as instance:
+        with dg.build_sensor_context(instance=instance, resources={"earshot": earshot}) as idle:
+            assert [type(r) for r in sensor(idle)] == [dg.SkipReason]
+
+        folder = Path(shop.environment["EARSHOT_EXPORTS"]) / "aircall"
+        folder.mkdir(parents=True)
+        (folder / "calls-week-48.csv").write_text(
+            CALLS_HEADER
+            + "2026-11-24,10:12:00+00:00,0:05:10,0:04:50,+1 415-555-0100,+1 888-555-0100,yes,,"
+            'Jamie Lee,"Asked when the parka is back in stock",support\n'
+        )
+        with dg.build_sensor_context(instance=instance, resources={"earshot": earshot}) as context:
+            requests = [r for r in sensor(context) if isinstance(r, dg.RunRequest)]
+        assert len(requests) == 1
+        request = requests[0]
+        assert request.tags["earshot/exports"] == "aircall"
+
+        result = definitions.resolve_job_def(sensor.job_name).execute_in_process(
+            instance=instance,
+            partition_key=request.partition_key,
+            tags=request.tags,
+            raise_on_error=False,
+        )
+        assert result.success
+        assert {"raw_aircall/call_exports", "published/marts"} <= materialized(result)
+        with dg.build_sensor_context(
+            instance=instance, cursor=context.cursor, resources={"earshot": earshot}
+        ) as again:
+            assert not [r for r in sensor(again) if isinstance(r, dg.RunRequest)]
+
+    with duckdb.connect(str(shop.warehouse), read_only=True) as connection:
+        texts = connection.execute(
+            "select document_text from marts.voice_documents where source = 'aircall_comment' "
+            "and document_text like '%parka is back in stock%'"
+        ).fetchall()
+    assert texts
