@@ -56,6 +56,7 @@ $(DEMO_DATA)/shopify/orders.jsonl: | $(BIN)/.installed
 
 materialize: install .dlt/secrets.toml
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*' \
+		--partition $$(date -u +%F) \
 		-c orchestration/run_config.yaml
 
 demo: install .dlt/secrets.toml $(DEMO_DATA)/shopify/orders.jsonl

@@ -76,3 +76,30 @@ def test_dashboards_are_exposures_on_the_marts_they_read(docs: dict) -> None:
         "cohorts_dashboard": {"customer_cohorts"},
         "demand_dashboard": {"product_demand_weekly"},
     }
+
+
+def test_every_model_and_seed_is_described_with_typed_columns(docs: dict) -> None:
+    """What the Dagster UI shows for each dbt asset: a description, and each column's type."""
+    nodes = [
+        node
+        for node in docs["manifest"]["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+    ]
+    assert nodes
+    assert [n["name"] for n in nodes if not n.get("description")] == []
+    untyped = [
+        f"{n['name']}.{c['name']}"
+        for n in nodes
+        for c in n["columns"].values()
+        if not c.get("data_type")
+    ]
+    assert [n["name"] for n in nodes if not n["columns"]] == []
+    assert untyped == []
+
+
+def test_declared_column_types_are_what_the_build_made(pipeline_run: PipelineRun, capsys) -> None:
+    from earshot import column_types
+
+    assert column_types.main(["--warehouse", str(pipeline_run.warehouse), "--check"]) == 0, (
+        capsys.readouterr().out
+    )

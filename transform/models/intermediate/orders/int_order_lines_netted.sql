@@ -51,7 +51,9 @@ real_orders as (
     where
         not is_test
         and not is_cancelled
-        and {% if is_incremental() %}{{ loaded_since_last_run('load_id', window_column='updated_at') }}{% else %}true{% endif %}
+    {% if is_incremental() %}
+        and {{ loaded_since_last_run('load_id', window_column='updated_at') }}
+    {% endif %}
 
 ),
 
