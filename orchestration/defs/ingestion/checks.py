@@ -27,90 +27,125 @@ def _findings_table(findings: list[landing.Finding]) -> str:
     return "\n".join(lines)
 
 
-def landing_checks(asset: dg.AssetKey, contracts: tuple[landing.TableContract, ...]) -> list:
-    """The three landing checks on one raw asset (its table and child tables)."""
-    tables = ", ".join(c.name for c in contracts)
-
-    @dg.asset_check(
-        asset=asset,
-        name="landing_contract",
-        blocking=True,
-        description=f"Great Expectations suite on {tables}: keys unique and present, money "
-        "non-negative, currencies ISO 4217, ratings 1 to 5, times after 2000 and not ahead.",
-    )
-    def landing_contract(
-        context: dg.AssetCheckExecutionContext, earshot: EarshotResource
-    ) -> dg.AssetCheckResult:
-        findings: list[tuple[str, landing.Finding]] = []
-        with earshot.connect(read_only=True, say=context.log.info) as connection:
-            for contract in contracts:
-                findings += [(contract.name, f) for f in landing.validate(connection, contract)]
-        failed = [(table, f) for table, f in findings if not f.passed]
-        for table, finding in failed:
-            context.log.error(f"{table}: {finding.describe()}; e.g. {finding.examples[:5]}")
-        return dg.AssetCheckResult(
-            passed=not failed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=(
-                "; ".join(f"{table}: {f.describe()}" for table, f in failed)
-                or f"{len(findings)} expectations met"
+def landing_contract(
+    context: dg.AssetCheckExecutionContext,
+    connection,
+    asset: dg.AssetKey,
+    contracts: tuple[landing.TableContract, ...],
+) -> dg.AssetCheckResult:
+    findings: list[tuple[str, landing.Finding]] = []
+    for contract in contracts:
+        findings += [(contract.name, f) for f in landing.validate(connection, contract)]
+    failed = [(table, f) for table, f in findings if not f.passed]
+    for table, finding in failed:
+        context.log.error(f"{table}: {finding.describe()}; e.g. {finding.examples[:5]}")
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name="landing_contract",
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            "; ".join(f"{table}: {f.describe()}" for table, f in failed)
+            or f"{len(findings)} expectations met"
+        ),
+        metadata={
+            "expectations": dg.MetadataValue.md(_findings_table(findings)),
+            "failing_rows": dg.MetadataValue.json(
+                {f"{table} {f.expectation} {f.column}": f.examples for table, f in failed}
             ),
-            metadata={
-                "expectations": dg.MetadataValue.md(_findings_table(findings)),
-                "failing_rows": dg.MetadataValue.json(
-                    {f"{table} {f.expectation} {f.column}": f.examples for table, f in failed}
-                ),
-                "failed_expectations": len(failed),
-            },
-        )
-
-    root = contracts[0]
-
-    @dg.asset_check(
-        asset=asset,
-        name="quarantine_share",
-        blocking=True,
-        description=f"The latest load of {root.name} set aside at most "
-        f"{landing.QUARANTINE_SHARE_MAX:.0%} of its records (see the quarantine table).",
+            "failed_expectations": len(failed),
+        },
     )
-    def quarantine_share(
-        context: dg.AssetCheckExecutionContext, earshot: EarshotResource
-    ) -> dg.AssetCheckResult:
-        with earshot.connect(read_only=True, say=context.log.info) as connection:
-            load = landing.latest_load(connection, root)
-        return dg.AssetCheckResult(
-            passed=load.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=f"load {load.load_id}: {load.set_aside} of "
-            f"{load.written + load.set_aside} records set aside ({load.share:.1%})",
-            metadata={
-                "load_id": load.load_id or "",
-                "written": load.written,
-                "set_aside": load.set_aside,
-                "share": round(load.share, 4),
-            },
-        )
 
-    @dg.asset_check(
-        asset=asset,
-        name="rows_not_emptied",
-        blocking=True,
-        description=f"{root.name} still holds rows if it held any at its previous check.",
+
+def quarantine_share(
+    connection, asset: dg.AssetKey, root: landing.TableContract
+) -> dg.AssetCheckResult:
+    load = landing.latest_load(connection, root)
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name="quarantine_share",
+        passed=load.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"load {load.load_id}: {load.set_aside} of "
+        f"{load.written + load.set_aside} records set aside ({load.share:.1%})",
+        metadata={
+            "load_id": load.load_id or "",
+            "written": load.written,
+            "set_aside": load.set_aside,
+            "share": round(load.share, 4),
+        },
     )
-    def rows_not_emptied(
-        context: dg.AssetCheckExecutionContext, earshot: EarshotResource
-    ) -> dg.AssetCheckResult:
-        with earshot.connect(read_only=True, say=context.log.info) as connection:
-            rows = landing.row_count(connection, root)
-        before = previous_rows(context, asset)
-        return dg.AssetCheckResult(
-            passed=not (rows == 0 and before),
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=f"{rows:,} rows now; {before if before is not None else 'no'} before",
-            metadata={"rows": rows, "rows_before": before if before is not None else -1},
-        )
 
-    return [landing_contract, quarantine_share, rows_not_emptied]
+
+def rows_not_emptied(
+    context: dg.AssetCheckExecutionContext,
+    connection,
+    asset: dg.AssetKey,
+    root: landing.TableContract,
+) -> dg.AssetCheckResult:
+    rows = landing.row_count(connection, root)
+    before = previous_rows(context, asset)
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name="rows_not_emptied",
+        passed=not (rows == 0 and before),
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{rows:,} rows now; {before if before is not None else 'no'} before",
+        metadata={"rows": rows, "rows_before": before if before is not None else -1},
+    )
+
+
+def landing_specs(asset: dg.AssetKey, contracts: tuple[landing.TableContract, ...]) -> list:
+    tables = ", ".join(c.name for c in contracts)
+    root = contracts[0].name
+    return [
+        dg.AssetCheckSpec(
+            "landing_contract",
+            asset=asset,
+            blocking=True,
+            description=f"Great Expectations suite on {tables}: keys unique and present, money "
+            "non-negative, currencies ISO 4217, ratings 1 to 5, times after 2000 and not ahead.",
+        ),
+        dg.AssetCheckSpec(
+            "quarantine_share",
+            asset=asset,
+            blocking=True,
+            description=f"The latest load of {root} set aside at most "
+            f"{landing.QUARANTINE_SHARE_MAX:.0%} of its records (see the quarantine table).",
+        ),
+        dg.AssetCheckSpec(
+            "rows_not_emptied",
+            asset=asset,
+            blocking=True,
+            description=f"{root} still holds rows if it held any at its previous check.",
+        ),
+    ]
+
+
+def source_landing_checks(
+    name: str, assets: dict[dg.AssetKey, tuple[landing.TableContract, ...]]
+) -> dg.AssetChecksDefinition:
+    """The landing checks of one source's raw assets, run as one step (one warehouse
+    connection, one Great Expectations context)."""
+
+    @dg.multi_asset_check(
+        specs=[spec for key, contracts in assets.items() for spec in landing_specs(key, contracts)],
+        name=f"landing_checks_{name}",
+        can_subset=True,
+    )
+    def _checks(context: dg.AssetCheckExecutionContext, earshot: EarshotResource):
+        selected = context.selected_asset_check_keys
+        with earshot.connect(read_only=True, say=context.log.info) as connection:
+            for asset, contracts in assets.items():
+                if dg.AssetCheckKey(asset, "landing_contract") in selected:
+                    yield landing_contract(context, connection, asset, contracts)
+                if dg.AssetCheckKey(asset, "quarantine_share") in selected:
+                    yield quarantine_share(connection, asset, contracts[0])
+                if dg.AssetCheckKey(asset, "rows_not_emptied") in selected:
+                    yield rows_not_emptied(context, connection, asset, contracts[0])
+
+    return _checks
 
 
 def previous_rows(context: dg.AssetCheckExecutionContext, asset: dg.AssetKey) -> int | None:
@@ -127,14 +162,18 @@ def previous_rows(context: dg.AssetCheckExecutionContext, asset: dg.AssetKey) ->
     return None
 
 
-def landing_checks_for(sources: tuple[str, ...]) -> list:
-    """Landing checks on every connected raw table, and on the CSV exports' tables."""
-    checks = []
+def landing_checks_for(sources: tuple[str, ...]) -> list[dg.AssetChecksDefinition]:
+    """Landing checks on every connected raw table: one step per source's API assets and
+    one per vendor's CSV exports."""
+    api: dict[str, dict[dg.AssetKey, tuple[landing.TableContract, ...]]] = {}
+    exports: dict[str, dict[dg.AssetKey, tuple[landing.TableContract, ...]]] = {}
     for (dataset, table), contracts in landing.CONTRACTS.items():
         source = dataset.removeprefix("raw_")
         if source not in sources:
             continue
-        checks += landing_checks(raw_key(source, table), contracts)
+        api.setdefault(source, {})[raw_key(source, table)] = contracts
         if pipelines.EXPORT_VENDORS.get(source) == table:
-            checks += landing_checks(export_key(source), contracts)
-    return checks
+            exports.setdefault(source, {})[export_key(source)] = contracts
+    return [source_landing_checks(source, assets) for source, assets in api.items()] + [
+        source_landing_checks(f"{vendor}_exports", assets) for vendor, assets in exports.items()
+    ]

@@ -1,0 +1,96 @@
+"""Time Earshot's Dagster runs on a sandbox shop: the first run, a daily run, a backfill.
+
+    .venv/bin/python bench/orchestration_bench.py --scale M --backfill-days 30
+
+Generates the shop (or reuses ``--shop``), serves it from the twins with their
+clock at the shop's end and no rate limits, and runs in one process, on a
+fresh warehouse: the ``daily_refresh`` job for today's partition (the first
+run loads everything), the same again (a daily run: nothing new at the
+source, so its cost is reading on from the cursors, the checks, the dbt build
+and publication), then a backfill of the last ``--backfill-days`` days of the
+shop as one run (each source re-reads that window and dbt reprocesses it).
+Prints each run's wall time and the process's peak RSS so far; docs/benchmarks.md
+records a run.
+"""
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+
+from sandbox.generate import HISTORY_END, SCALES, generate
+from sandbox.server import SandboxServer, source_settings
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="S", choices=sorted(SCALES))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--shop", type=Path, help="a generated shop to reuse")
+    parser.add_argument("--backfill-days", type=int, default=30)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="earshot-orchestration-"))
+    shop = args.shop
+    if shop is None:
+        shop = work / "shop"
+        started = time.perf_counter()
+        generate(shop, seed=args.seed, scale=SCALES[args.scale])
+        print(f"generated the {args.scale} shop in {time.perf_counter() - started:.0f}s", flush=True)
+    results = []
+    with SandboxServer(shop, rate_limits="off", now=HISTORY_END) as twin:
+        os.environ.update(source_settings(twin.url))
+        os.environ["EARSHOT_WAREHOUSE"] = str(work / "warehouse" / "earshot.duckdb")
+        os.environ["EARSHOT_PUBLISHED"] = str(work / "warehouse" / "earshot_marts.duckdb")
+        from orchestration.definitions import defs
+        from orchestration.defs.partitions import today_key
+
+        job = defs().resolve_job_def("daily_refresh")
+        first_day = (HISTORY_END - timedelta(days=args.backfill_days)).strftime("%Y-%m-%d")
+        last_day = (HISTORY_END - timedelta(days=1)).strftime("%Y-%m-%d")
+        runs = [
+            ("first run (today's partition, empty warehouse)", {"partition_key": today_key()}),
+            ("daily run (today's partition, nothing new)", {"partition_key": today_key()}),
+            (
+                f"backfill of {args.backfill_days} days ({first_day} to {last_day}), one run",
+                {
+                    "tags": {
+                        "dagster/asset_partition_range_start": first_day,
+                        "dagster/asset_partition_range_end": last_day,
+                    }
+                },
+            ),
+        ]
+        with dg.DagsterInstance.ephemeral() as instance:
+            for label, options in runs:
+                started = time.perf_counter()
+                result = job.execute_in_process(instance=instance, raise_on_error=False, **options)
+                seconds = time.perf_counter() - started
+                failed = [
+                    e.check_name for e in result.get_asset_check_evaluations() if not e.passed
+                ]
+                row = {
+                    "run": label,
+                    "success": result.success,
+                    "seconds": round(seconds, 1),
+                    "peak_rss_mib": round(peak_mib()),
+                    "failed_checks": failed,
+                }
+                print(json.dumps(row), flush=True)
+                results.append(row)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
