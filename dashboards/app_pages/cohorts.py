@@ -25,4 +25,8 @@ if marts_ready():
             values="cumulative_net_revenue_per_customer",
         )
         st.subheader("Cumulative net revenue per customer")
-        st.line_chart(revenue)
+        st.line_chart(
+            revenue,
+            x_label="Months since first order",
+            y_label="Cumulative net revenue per customer (shop currency)",
+        )

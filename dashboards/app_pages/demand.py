@@ -21,6 +21,10 @@ if marts_ready():
         revenue.metric("Net revenue", f"{float(selected['net_revenue'].sum()):,.2f}")
         refunds.metric("Refunded", f"{float(selected['refunded_amount'].sum()):,.2f}")
         st.subheader("Units per week")
-        st.bar_chart(selected["units"])
+        st.bar_chart(selected["units"], x_label="Week starting", y_label="Units sold")
         st.subheader("Net revenue per week")
-        st.line_chart(selected["net_revenue"].astype(float))
+        st.line_chart(
+            selected["net_revenue"].astype(float),
+            x_label="Week starting",
+            y_label="Net revenue (shop currency)",
+        )

@@ -53,3 +53,11 @@ def test_page_says_what_to_do_when_nothing_is_published(
     assert not app.exception
     assert "No published marts" in app.info[0].value
     assert not app.dataframe
+
+
+def test_themes_read_in_plain_words(pipeline_run: PipelineRun) -> None:
+    app = AppTest.from_file(str(PAGES / "app_pages" / "themes.py"), default_timeout=60).run()
+    table = app.dataframe[0].value
+    assert "Share of voice" in table.columns and "share_of_voice" not in table.columns
+    assert not any("_" in str(theme) for theme in table["Theme"])
+    assert not any("_" in str(category) for category in table["Category"])
