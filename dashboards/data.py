@@ -62,7 +62,8 @@ def data_through() -> pd.Timestamp | None:
 
 def theme_weekly() -> pd.DataFrame:
     return query(
-        "select theme, category, week_start, mentions, customers, share_of_voice "
+        "select theme, category, week_start, mentions, customers, share_of_voice, "
+        "average_sentiment, change_vs_previous_4_weeks, is_emerging "
         "from marts.theme_weekly order by week_start, theme"
     )
 

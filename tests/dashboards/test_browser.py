@@ -100,7 +100,7 @@ def test_page_shows_its_marts_without_errors(
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.goto(f"{dashboard_url}/{path}")
-    page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+    page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
     page.get_by_text(content).wait_for(timeout=60_000)
     page.get_by_text("Data through").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0

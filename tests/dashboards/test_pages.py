@@ -55,9 +55,36 @@ def test_page_says_what_to_do_when_nothing_is_published(
     assert not app.dataframe
 
 
-def test_themes_read_in_plain_words(pipeline_run: PipelineRun) -> None:
+def test_themes_read_in_plain_words_complaints_apart_rising_first(
+    pipeline_run: PipelineRun,
+) -> None:
     app = AppTest.from_file(str(PAGES / "app_pages" / "themes.py"), default_timeout=60).run()
-    table = app.dataframe[0].value
-    assert "Share of voice" in table.columns and "share_of_voice" not in table.columns
-    assert not any("_" in str(theme) for theme in table["Theme"])
-    assert not any("_" in str(category) for category in table["Category"])
+    complaints, others = app.dataframe[0].value, app.dataframe[1].value
+    assert "Share of voice" in complaints.columns and "share_of_voice" not in complaints.columns
+    shown = [*complaints["Theme"], *others["Theme"]]
+    assert shown and not any("_" in str(theme) for theme in shown)
+    assert "Praise" not in set(complaints["Theme"])
+    assert "Praise" in set(others["Theme"])
+    # rising themes first: what is emerging, then by change against the 4 weeks before
+    flags = list(complaints["Emerging"])
+    assert flags == sorted(flags, key=lambda flag: flag != "Rising")
+    # the chart starts on the top-ranked themes: the rising ones, not the first alphabetically
+    chosen = app.multiselect[0]
+    default = [chosen.format_func(value) for value in chosen.value]
+    rising = [
+        theme
+        for frame in (complaints, others)
+        for theme, flag in zip(frame["Theme"], frame["Emerging"], strict=True)
+        if flag == "Rising"
+    ]
+    assert default and default[0] in {complaints["Theme"].iloc[0], others["Theme"].iloc[0]}
+    assert set(rising[: len(default)]) <= set(default) or set(default) <= set(rising)
+
+
+def test_clearing_the_theme_filter_says_so_instead_of_a_blank_chart(
+    pipeline_run: PipelineRun,
+) -> None:
+    app = AppTest.from_file(str(PAGES / "app_pages" / "themes.py"), default_timeout=60).run()
+    app.multiselect[0].set_value([]).run()
+    assert not app.exception
+    assert any("Choose at least one theme" in info.value for info in app.info)
