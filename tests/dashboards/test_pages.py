@@ -88,3 +88,13 @@ def test_clearing_the_theme_filter_says_so_instead_of_a_blank_chart(
     app.multiselect[0].set_value([]).run()
     assert not app.exception
     assert any("Choose at least one theme" in info.value for info in app.info)
+
+
+def test_cohorts_show_their_size_no_none_and_a_legible_chart(pipeline_run: PipelineRun) -> None:
+    app = AppTest.from_file(str(PAGES / "app_pages" / "cohorts.py"), default_timeout=60).run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert "Customers" in table.columns and (table["Customers"] > 0).all()
+    assert not (table.astype(str) == "None").any().any()
+    assert len(app.multiselect[0].value) <= 12
+    assert any("first cohort" in caption.value for caption in app.caption)
