@@ -7,7 +7,9 @@ vocabulary is stored). One logistic-regression head per theme reads them, with
 a threshold per theme calibrated on held-out folds of the training data; one
 multinomial head reads them with the lexicon score for a sentence's sentiment
 (negative, neutral, positive), and another reads a whole document (the mean of
-its sentences' embeddings) for the document's.
+its sentences' embeddings) for the document's. A denial head reads a clause
+(same features and the lexicon score) for whether it denies the theme it names:
+"money wasn't what bothered me" names price and says it was not the problem.
 
 Heads are small: training takes seconds once the training texts are
 embedded. ``earshot/voice/model/`` holds the trained heads and a manifest with
@@ -85,6 +87,9 @@ class VoiceModel:
     sentiment_intercept: np.ndarray
     document_coef: np.ndarray  # 3 x (features + 1)
     document_intercept: np.ndarray
+    denial_coef: np.ndarray  # 1 x (features + 1)
+    denial_intercept: np.ndarray
+    denial_threshold: float
     idf: np.ndarray
     manifest: dict
 
@@ -128,6 +133,15 @@ class VoiceModel:
         score = p[:, SENTIMENTS.index("positive")] - p[:, SENTIMENTS.index("negative")]
         return score, [SENTIMENTS[i] for i in p.argmax(axis=1)]
 
+    def denial_probabilities(
+        self, embeddings: np.ndarray, texts: list[str], lexicon: np.ndarray
+    ) -> np.ndarray:
+        """Probability that each clause denies the theme it names."""
+        if not texts:
+            return np.zeros(0)
+        x = features(embeddings, texts, self.idf, lexicon * LEXICON_WEIGHT)
+        return _sigmoid(x @ self.denial_coef.T + self.denial_intercept)[:, 0]
+
     # storing -------------------------------------------------------------------------------
     def save(self, directory: Path = MODEL_DIR) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -141,6 +155,9 @@ class VoiceModel:
             sentiment_intercept=self.sentiment_intercept,
             document_coef=self.document_coef.astype(np.float16),
             document_intercept=self.document_intercept,
+            denial_coef=self.denial_coef.astype(np.float16),
+            denial_intercept=self.denial_intercept,
+            denial_threshold=np.array(self.denial_threshold),
             idf=self.idf.astype(np.float16),
         )
         (directory / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
@@ -157,6 +174,9 @@ class VoiceModel:
                 sentiment_intercept=heads["sentiment_intercept"],
                 document_coef=heads["document_coef"].astype(np.float32),
                 document_intercept=heads["document_intercept"],
+                denial_coef=heads["denial_coef"].astype(np.float32),
+                denial_intercept=heads["denial_intercept"],
+                denial_threshold=float(heads["denial_threshold"]),
                 idf=heads["idf"].astype(np.float32),
                 manifest=json.loads((directory / "manifest.json").read_text()),
             )

@@ -56,10 +56,11 @@ def read(
 
     A theme is carried when its probability on the sentence reaches its
     calibrated threshold. A negatable theme (a complaint)
-    is not carried when the clause where it is most likely denies it ("the
-    price was fine"), is followed by a bare denial ("got here in a flash,
-    can't argue with that") or reads clearly positive: a complaint needs a
-    complaint. Clauses are embedded (with ``encode``) only for sentences that
+    is not carried when the clause where it is most likely denies it (a
+    generic denial such as "the price was fine", or the denial head's reading:
+    "money wasn't what bothered me"), is followed by a bare denial ("got here
+    in a flash, can't argue with that") or reads clearly positive: a complaint
+    needs a complaint. Clauses are embedded (with ``encode``) only for sentences that
     hold a denial or a complaint.
     """
     texts = list(texts)
@@ -84,11 +85,9 @@ def read(
     if clause_texts:
         clause_embeddings = encode(clause_texts)
         clause_probabilities = model.theme_probabilities(clause_embeddings, clause_texts)
-        clause_sentiment = model.sentiment_scores(
-            clause_embeddings,
-            clause_texts,
-            np.array([language.lexicon_sentiment(c) for c in clause_texts]),
-        )
+        clause_lexicon = np.array([language.lexicon_sentiment(c) for c in clause_texts])
+        clause_sentiment = model.sentiment_scores(clause_embeddings, clause_texts, clause_lexicon)
+        clause_denial = model.denial_probabilities(clause_embeddings, clause_texts, clause_lexicon)
     readings = []
     offset = 0
     for i in range(len(texts)):
@@ -102,6 +101,7 @@ def read(
             pieces, denying = cut[i]
             block = clause_probabilities[offset : offset + len(pieces)]
             tone = clause_sentiment[offset : offset + len(pieces)]
+            learned = clause_denial[offset : offset + len(pieces)] >= model.denial_threshold
             offset += len(pieces)
             bare = [d and not (block[c] >= thresholds).any() for c, d in enumerate(denying)]
             governed = [
@@ -110,7 +110,7 @@ def read(
             for j, theme in enumerate(model.themes):
                 locus = int(np.argmax(block[:, j]))
                 present = theme in found or block[locus, j] >= thresholds[j]
-                if complaints[j] and (governed[locus] or tone[locus] >= POSITIVE):
+                if complaints[j] and (governed[locus] or learned[locus] or tone[locus] >= POSITIVE):
                     if present:
                         denied.append(theme)
                     found.pop(theme, None)

@@ -28,17 +28,18 @@ from pathlib import Path
 import numpy as np
 
 from earshot import language, voice
-from earshot.voice import reading, tuning
+from earshot.voice import evaluation, negation, reading, tuning
 from earshot.voice.model import (
     SENTIMENTS,
     VoiceModel,
+    _sigmoid,
     features,
     inverse_document_frequency,
     lexical_counts,
 )
 
 # Bump when the way heads are trained changes, so models retrain.
-TRAINING_VERSION = "5"
+TRAINING_VERSION = "6"
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "transform" / "seeds" / "theme_examples.csv"
 TAXONOMY = ROOT / "transform" / "seeds" / "theme_taxonomy.csv"
@@ -46,6 +47,7 @@ TRAINING_DIR = Path(__file__).parent / "training"
 FOLDS = 5
 THEME_C = 4.0
 SENTIMENT_C = 2.0
+DENIAL_C = 2.0
 
 
 def read_seed(path: Path = SEED) -> list[tuple[str, str]]:
@@ -205,6 +207,18 @@ def train(
         mean_lexicon[with_sentiment],
     )
     document = LogisticRegression(C=SENTIMENT_C, max_iter=3000, class_weight="balanced").fit(xd, ys)
+    say("fitting the denial head")
+    theme_coef = np.vstack([h.coef_[0] for h in heads]).astype(np.float32)
+    theme_intercept = np.array([h.intercept_[0] for h in heads])
+    denial, denial_cut, denial_counts = _fit_denial(
+        [rows[i] for i in np.flatnonzero(themed)],
+        [pieces[i] for i in np.flatnonzero(themed)],
+        dict(zip(flat, sentence_embeddings, strict=True)),
+        lambda e, t: _sigmoid(features(e, t, idf) @ theme_coef.T + theme_intercept),
+        list(themes),
+        encode,
+        idf,
+    )
     manifest = {
         "fingerprint": fingerprint(seed, directory),
         "training_version": TRAINING_VERSION,
@@ -217,17 +231,95 @@ def train(
         "themes": list(themes),
         "thresholds": dict(zip(themes, thresholds.tolist(), strict=True)),
         "out_of_fold_micro_f1": round(cv_f1, 4),
+        "denial_threshold": denial_cut,
+        "denial_clauses": denial_counts,
     }
     say(f"trained in {time.perf_counter() - started:.0f}s (out-of-fold micro-F1 {cv_f1:.3f})")
     return VoiceModel(
         themes=list(themes),
-        theme_coef=np.vstack([h.coef_[0] for h in heads]).astype(np.float32),
-        theme_intercept=np.array([h.intercept_[0] for h in heads]),
+        theme_coef=theme_coef,
+        theme_intercept=theme_intercept,
         thresholds=thresholds,
         sentiment_coef=sentiment.coef_.astype(np.float32),
         sentiment_intercept=sentiment.intercept_,
         document_coef=document.coef_.astype(np.float32),
         document_intercept=document.intercept_,
+        denial_coef=denial.coef_.astype(np.float32),
+        denial_intercept=denial.intercept_,
+        denial_threshold=denial_cut,
         idf=idf,
         manifest=manifest,
     )
+
+
+def _fit_denial(
+    rows: Sequence[dict],
+    pieces: Sequence[list[str]],
+    embedded: dict[str, np.ndarray],
+    theme_probabilities: Callable[[np.ndarray, list[str]], np.ndarray],
+    themes: list[str],
+    encode: Callable[[list[str]], np.ndarray],
+    idf: np.ndarray,
+):
+    """The denial head, its threshold, and how many clauses taught it.
+
+    A text whose note denies a complaint theme ("negation: price") teaches a
+    denial: the clause where the theme heads find that theme most strongly.
+    A text labelled with a complaint theme teaches the opposite on that
+    theme's clause. The threshold is the one that makes the fewest errors
+    (denials missed plus complaints cancelled, which cost a theme reading
+    alike) on out-of-fold clauses, the folds grouped by text.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    complaints = negatable_themes()
+    cut_up = [[negation.clauses(sentence) for sentence in sentences] for sentences in pieces]
+    clauses = [c for sentences in cut_up for split in sentences for c in split]
+    owner = np.repeat(
+        np.arange(len(rows)), [sum(len(split) for split in sentences) for sentences in cut_up]
+    )
+    unseen = sorted({c for c in clauses if c not in embedded})
+    if unseen:
+        embedded = {**embedded, **dict(zip(unseen, encode(unseen), strict=True))}
+    embeddings = np.array([embedded[c] for c in clauses], dtype=np.float32)
+    probabilities = theme_probabilities(embeddings, clauses)
+    index = {theme: j for j, theme in enumerate(themes)}
+    chosen: dict[int, int] = {}  # clause -> 1 when it denies, 0 when it complains
+    group: dict[int, int] = {}
+    for i, row in enumerate(rows):
+        mine = np.flatnonzero(owner == i)
+        denied = evaluation.denied_themes(row) & complaints
+        raised = set(row["themes"]) & complaints
+        for theme, label in [(t, 1) for t in denied] + [(t, 0) for t in raised]:
+            if theme in index and len(mine):
+                k = int(mine[np.argmax(probabilities[mine, index[theme]])])
+                chosen[k] = max(chosen.get(k, 0), label)
+                group[k] = i
+    keep = np.array(sorted(chosen))
+    y = np.array([chosen[k] for k in keep])
+    texts = [clauses[k] for k in keep]
+    lexicon = np.array([language.lexicon_sentiment(t) for t in texts])
+    x = features(embeddings[keep], texts, idf, lexicon)
+
+    def fit(part):
+        return LogisticRegression(C=DENIAL_C, max_iter=3000, class_weight="balanced").fit(
+            x[part], y[part]
+        )
+
+    out_of_fold = np.zeros(len(y))
+    for train_part, test_part in GroupKFold(FOLDS).split(x, y, [group[k] for k in keep]):
+        out_of_fold[test_part] = fit(train_part).predict_proba(x[test_part])[:, 1]
+    errors = {
+        round(float(cut), 2): int(((out_of_fold >= cut) != (y == 1)).sum())
+        for cut in np.arange(0.3, 0.96, 0.05)
+    }
+    best = min(errors, key=lambda cut: (errors[cut], -cut))
+    called = out_of_fold >= best
+    counts = {
+        "denials": int(y.sum()),
+        "complaints": int((y == 0).sum()),
+        "out_of_fold_denials_found": round(float(called[y == 1].mean()), 3),
+        "out_of_fold_complaints_cancelled": round(float(called[y == 0].mean()), 3),
+    }
+    return fit(np.arange(len(y))), best, counts

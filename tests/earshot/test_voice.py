@@ -3,6 +3,7 @@ the shipped model matching its training data, and retraining on new examples."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,37 @@ def test_tricky_sentences_carry_the_themes_a_reader_would_give(
     readings, sentence: str, expected: set[str]
 ) -> None:
     assert readings[sentence] == expected
+
+
+# Denials in words no generic rule holds: the denial head reads them.
+LEARNED_DENIALS = [
+    (
+        "I wasn't bothered about how long delivery took,"
+        " the colour looked nothing like the photos.",
+        {"product_photos"},
+    ),
+    ("The courier was no trouble at all, but the zip broke on day two.", {"quality"}),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), LEARNED_DENIALS)
+def test_the_denial_head_cancels_a_theme_the_rules_miss(sentence: str, expected: set[str]) -> None:
+    assert not any(negation.denies(clause) for clause in negation.clauses(sentence))
+    model = VoiceModel.load()
+    assert evaluation.classify([sentence], model=model)[0][0] == expected
+    without_head = dataclasses.replace(model, denial_threshold=2.0)
+    assert evaluation.classify([sentence], model=without_head)[0][0] > expected
+
+
+def test_the_denial_head_leaves_a_plain_complaint() -> None:
+    model = VoiceModel.load()
+    complaints = [
+        "The price is far too high for what it is.",
+        "Delivery took three weeks and nobody answered my emails.",
+    ]
+    found = [themes for themes, _ in evaluation.classify(complaints, model=model)]
+    assert found == [{"price"}, {"shipping"}]
+    assert model.denial_threshold == model.manifest["denial_threshold"]
 
 
 def test_the_shipped_model_was_trained_on_the_repository_data() -> None:
