@@ -28,6 +28,17 @@ LABELS = {
     "ltv": "LTV",
     "rfm": "RFM",
     "wape": "WAPE",
+    "judgeme_review": "Review",
+    "aircall_comment": "Agent's note",
+    "aircall_transcript": "Call transcript",
+    "actual_units": "Units sold",
+    "baseline_units": "Forecast without voice",
+    "voice_adjusted_units": "Forecast with voice",
+    "rfm_segment": "RFM segment",
+    "at_risk": "At risk",
+    "needs_attention": "Needs attention",
+    "customer_key": "Customer key",
+    "agent_id": "Agent",
 }
 _UPPER = {"aov", "ltv", "rfm", "wape", "id", "url"}
 

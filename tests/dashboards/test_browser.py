@@ -18,6 +18,10 @@ from tests.pipeline import PipelineRun
 
 pytestmark = pytest.mark.browser
 
+# Kept after the run (git-ignored): what each page looked like in this test session.
+SCREENSHOTS = Path(os.environ.get("EARSHOT_TEST_ARTIFACTS", PROJECT_ROOT / "test-artifacts")) / (
+    "screenshots"
+)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium keeps trying to reach Google's hosts from a machine with no route out.
 CHROMIUM_ARGS = [
@@ -90,19 +94,26 @@ def browser() -> Iterator[object]:
 @pytest.mark.parametrize(
     ("path", "title", "content"),
     [
-        ("", "Themes", "Mentions per week"),
-        ("cohorts", "Cohorts", "Retention rate by months since first order"),
-        ("demand", "Demand", "Units per week"),
+        ("", "Overview", "What changed"),
+        ("voice", "Voice of the customer", "Mentions per week"),
+        ("non-buyers", "Why they don't buy", "Reasons, by share of conversations"),
+        ("language-gap", "Language gap", "words against the description"),
+        ("cohorts", "Cohorts", "RFM segments"),
+        ("calls", "Calls", "Who to call next"),
+        ("demand", "Demand", "Backtest: forecast error with and without voice"),
     ],
 )
 def test_page_shows_its_marts_without_errors(
-    browser, dashboard_url: str, path: str, title: str, content: str, tmp_path: Path
+    browser, dashboard_url: str, path: str, title: str, content: str
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.goto(f"{dashboard_url}/{path}")
     page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
-    page.get_by_text(content).wait_for(timeout=60_000)
+    page.get_by_text(content).first.wait_for(timeout=60_000)
     page.get_by_text("Data through").wait_for(timeout=60_000)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
-    page.screenshot(path=str(tmp_path / f"{title.lower()}.png"), full_page=True)
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}.png"), full_page=True)
     page.close()

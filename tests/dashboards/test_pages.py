@@ -1,64 +1,126 @@
-"""Every dashboard page renders from the published marts, and explains itself without them."""
+"""Every dashboard page renders from the published marts, follows its filters, and explains
+itself when there is nothing to show."""
 
+import re
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards import redact
 from tests.pipeline import PipelineRun
 
 # reads the marts of the whole pipeline run once per session
 pytestmark = pytest.mark.e2e
 
-PAGES = Path(__file__).resolve().parents[2] / "dashboards"
+DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
+PAGES = [
+    ("overview.py", "Overview"),
+    ("themes.py", "Voice of the customer"),
+    ("non_buyers.py", "Why they don't buy"),
+    ("language_gap.py", "Language gap"),
+    ("cohorts.py", "Cohorts"),
+    ("calls.py", "Calls"),
+    ("demand.py", "Demand"),
+]
 
 
-@pytest.mark.parametrize(
-    ("page", "title"),
-    [("themes.py", "Themes"), ("cohorts.py", "Cohorts"), ("demand.py", "Demand")],
-)
-def test_page_renders_from_published_marts(
-    pipeline_run: PipelineRun, page: str, title: str
-) -> None:
-    app = AppTest.from_file(str(PAGES / "app_pages" / page), default_timeout=60).run()
+def page(name: str, **query_params: str) -> AppTest:
+    app = AppTest.from_file(str(DASHBOARDS / "app_pages" / name), default_timeout=60)
+    for key, value in query_params.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def shown_texts(app: AppTest) -> list[str]:
+    """Everything a page writes, and its tables' text, with dates and times taken out."""
+    parts = [element.value for element in (*app.markdown, *app.caption, *app.info)]
+    for frame in app.dataframe:
+        words = frame.value.select_dtypes(include=["object", "str"]).drop(
+            columns=["Customer key"], errors="ignore"
+        )
+        parts += [str(value) for column in words for value in words[column]]
+    when = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+    return [when.sub("", str(part)) for part in parts]
+
+
+@pytest.mark.parametrize(("name", "title"), PAGES)
+def test_page_renders_from_published_marts(pipeline_run: PipelineRun, name: str, title: str):
+    app = page(name)
     assert not app.exception, app.exception
     assert app.title[0].value == title
     assert any("Data through" in caption.value for caption in app.caption)
-    assert not app.info, [info.value for info in app.info]
+    assert not app.warning, [warning.value for warning in app.warning]
     assert app.dataframe or app.metric
+    # every table has its download
+    assert len(app.get("download_button")) >= len(app.dataframe)
 
 
-def test_router_opens_the_themes_page(pipeline_run: PipelineRun) -> None:
-    app = AppTest.from_file(str(PAGES / "streamlit_app.py"), default_timeout=60).run()
+@pytest.mark.parametrize(("name", "title"), PAGES)
+def test_no_email_phone_card_or_name_on_any_page(pipeline_run: PipelineRun, name: str, title: str):
+    texts = shown_texts(page(name))
+    assert texts
+    for pattern in (redact.EMAIL, redact.PHONE, redact.CARD):
+        assert not [text for text in texts if pattern.search(text)], pattern.pattern
+    # quotes carry no name the redaction would still take out
+    quotes = [text for text in texts if text.startswith("> ")]
+    assert quotes == [redact.redact(quote) for quote in quotes]
+
+
+def test_router_opens_the_overview(pipeline_run: PipelineRun) -> None:
+    app = AppTest.from_file(str(DASHBOARDS / "streamlit_app.py"), default_timeout=60).run()
     assert not app.exception, app.exception
-    assert app.title[0].value == "Themes"
+    assert app.title[0].value == "Overview"
 
 
-def test_demand_page_follows_the_chosen_product(pipeline_run: PipelineRun) -> None:
-    app = AppTest.from_file(str(PAGES / "app_pages" / "demand.py"), default_timeout=60).run()
-    products = app.selectbox[0].options
+def test_the_period_is_kept_in_the_url_and_changes_the_figures(pipeline_run: PipelineRun):
+    app = page("overview.py")
+    start, end = app.query_params["from"], app.query_params["to"]
+    assert start < end
+    orders = app.metric[0].value
+    # the link someone sends reproduces the view: the same period, read from the URL
+    again = page("overview.py", **{"from": start, "to": start})
+    assert again.query_params["from"] == start and again.query_params["to"] == start
+    assert again.metric[0].value != orders
+
+
+def test_a_product_in_the_url_opens_on_that_product(pipeline_run: PipelineRun) -> None:
+    app = page("demand.py")
+    products = app.selectbox(key="product").options
     assert len(products) > 1
-    first_units = app.metric[0].value
-    app.selectbox[0].select(products[1]).run()
+    chosen = products[-1]
+    reopened = page("demand.py", product=chosen)
+    assert not reopened.exception
+    assert reopened.selectbox(key="product").value == chosen
+    assert reopened.query_params["product"] == chosen
+    # a product the shop does not have falls back to the first, not an error
+    stranger = page("demand.py", product="No such product")
+    assert not stranger.exception
+    assert stranger.selectbox(key="product").value == products[0]
+
+
+def test_the_theme_filter_changes_the_quotes(pipeline_run: PipelineRun) -> None:
+    app = page("themes.py")
+    themes = app.selectbox(key="theme").options
+    quotes = {}
+    for theme in themes[:3]:
+        app.selectbox(key="theme").select(theme).run()
+        assert not app.exception
+        assert app.query_params["theme"] == app.selectbox(key="theme").value
+        quotes[theme] = tuple(m.value for m in app.markdown if m.value.startswith(">"))
+    assert len(set(quotes.values())) > 1
+
+
+def test_the_channel_filter_narrows_the_quotes_to_reviews(pipeline_run: PipelineRun) -> None:
+    app = page("themes.py", channel="reviews", theme="praise")
     assert not app.exception
-    assert app.selectbox[0].value == products[1]
-    assert app.metric[0].value != first_units or len(set(products)) == 1
+    sources = [c.value.split(" · ")[0] for c in app.caption if c.value.count(" · ") == 2]
+    assert sources and set(sources) == {"Review"}
 
 
-def test_page_says_what_to_do_when_nothing_is_published(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("EARSHOT_PUBLISHED", str(tmp_path / "missing.duckdb"))
-    app = AppTest.from_file(str(PAGES / "app_pages" / "themes.py"), default_timeout=60).run()
-    assert not app.exception
-    assert "No published marts" in app.info[0].value
-    assert not app.dataframe
-
-
-def test_themes_read_in_plain_words_complaints_apart_rising_first(
-    pipeline_run: PipelineRun,
-) -> None:
-    app = AppTest.from_file(str(PAGES / "app_pages" / "themes.py"), default_timeout=60).run()
+def test_themes_read_in_plain_words_complaints_apart_rising_first(pipeline_run: PipelineRun):
+    app = page("themes.py")
     complaints, others = app.dataframe[0].value, app.dataframe[1].value
     assert "Share of voice" in complaints.columns and "share_of_voice" not in complaints.columns
     shown = [*complaints["Theme"], *others["Theme"]]
@@ -66,35 +128,82 @@ def test_themes_read_in_plain_words_complaints_apart_rising_first(
     assert "Praise" not in set(complaints["Theme"])
     assert "Praise" in set(others["Theme"])
     # rising themes first: what is emerging, then by change against the 4 weeks before
-    flags = list(complaints["Emerging"])
-    assert flags == sorted(flags, key=lambda flag: flag != "Rising")
-    # the chart starts on the top-ranked themes: the rising ones, not the first alphabetically
+    for frame in (complaints, others):
+        flags = list(frame["Emerging"])
+        assert flags == sorted(flags, key=lambda flag: flag != "Rising")
+        written = frame.loc[frame["Emerging"] != "Rising", "Change vs 4 weeks before"]
+        changes = [float(change.rstrip("%")) for change in written if change]
+        assert changes == sorted(changes, reverse=True)
+        # a change with nothing to compare against is blank, never "None"
+        assert not (frame.astype(str) == "None").any().any()
+    # the chart starts on the top-ranked themes, not the first alphabetically
     chosen = app.multiselect[0]
     default = [chosen.format_func(value) for value in chosen.value]
-    rising = [
-        theme
-        for frame in (complaints, others)
-        for theme, flag in zip(frame["Theme"], frame["Emerging"], strict=True)
-        if flag == "Rising"
-    ]
-    assert default and default[0] in {complaints["Theme"].iloc[0], others["Theme"].iloc[0]}
-    assert set(rising[: len(default)]) <= set(default) or set(default) <= set(rising)
+    assert default[0] in {complaints["Theme"].iloc[0], others["Theme"].iloc[0]}
 
 
-def test_clearing_the_theme_filter_says_so_instead_of_a_blank_chart(
-    pipeline_run: PipelineRun,
-) -> None:
-    app = AppTest.from_file(str(PAGES / "app_pages" / "themes.py"), default_timeout=60).run()
+def test_clearing_the_theme_chart_says_so_instead_of_a_blank_chart(pipeline_run: PipelineRun):
+    app = page("themes.py")
     app.multiselect[0].set_value([]).run()
     assert not app.exception
     assert any("Choose at least one theme" in info.value for info in app.info)
 
 
 def test_cohorts_show_their_size_no_none_and_a_legible_chart(pipeline_run: PipelineRun) -> None:
-    app = AppTest.from_file(str(PAGES / "app_pages" / "cohorts.py"), default_timeout=60).run()
+    app = page("cohorts.py")
     assert not app.exception
     table = app.dataframe[0].value
     assert "Customers" in table.columns and (table["Customers"] > 0).all()
     assert not (table.astype(str) == "None").any().any()
     assert len(app.multiselect[0].value) <= 12
     assert any("first cohort" in caption.value for caption in app.caption)
+
+
+def test_the_call_queue_shows_keys_only(pipeline_run: PipelineRun) -> None:
+    app = page("calls.py")
+    queue = app.dataframe[-1].value
+    assert "Customer key" in queue.columns
+    assert not {"Email", "Phone", "Name", "Phone number"} & set(queue.columns)
+    assert any("permissioned" in caption.value for caption in app.caption)
+
+
+@pytest.mark.parametrize(("name", "title"), PAGES)
+def test_page_says_what_to_do_when_nothing_is_published(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, title: str
+) -> None:
+    monkeypatch.setenv("EARSHOT_PUBLISHED", str(tmp_path / "missing.duckdb"))
+    app = page(name)
+    assert not app.exception
+    assert app.title[0].value == title
+    assert "No published marts" in app.info[0].value
+    assert not app.dataframe
+
+
+@pytest.fixture(scope="module")
+def empty_marts(pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The published file's tables with every row taken out: a shop on its first day."""
+    target = tmp_path_factory.mktemp("empty") / "earshot_marts.duckdb"
+    with duckdb.connect(str(target)) as connection:
+        connection.execute(f"attach '{pipeline_run.published}' as source (read_only)")
+        tables = connection.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'source'"
+        ).fetchall()
+        for schema, table in tables:
+            connection.execute(f"create schema if not exists {schema}")
+            keep = "" if table == "publications" else " limit 0"
+            connection.execute(
+                f"create table {schema}.{table} as select * from source.{schema}.{table}{keep}"
+            )
+    return target
+
+
+@pytest.mark.parametrize(("name", "title"), PAGES)
+def test_page_says_so_when_its_marts_are_empty(
+    empty_marts: Path, monkeypatch: pytest.MonkeyPatch, name: str, title: str
+) -> None:
+    monkeypatch.setenv("EARSHOT_PUBLISHED", str(empty_marts))
+    app = page(name)
+    assert not app.exception, app.exception
+    assert app.title[0].value == title
+    said = [w.value for w in app.warning] + [i.value for i in app.info]
+    assert said and all(re.search(r"\b(No|Nobody|Not)\b", text) for text in said), said
