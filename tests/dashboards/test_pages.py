@@ -207,3 +207,40 @@ def test_page_says_so_when_its_marts_are_empty(
     assert app.title[0].value == title
     said = [w.value for w in app.warning] + [i.value for i in app.info]
     assert said and all(re.search(r"\b(No|Nobody|Not)\b", text) for text in said), said
+
+
+def test_pages_keep_answering_while_a_run_writes_and_publishes(
+    pipeline_run: PipelineRun, tmp_path: Path
+):
+    """Dashboards read the published copy, which a run replaces whole: no lock, no half file."""
+    import os
+    import subprocess
+    import sys
+
+    from dashboards import data
+
+    before = pipeline_run.published.stat().st_mtime_ns
+    log = tmp_path / "run.log"
+    with log.open("wb") as output:
+        run = subprocess.Popen(
+            [sys.executable, "-c", "from tests.pipeline import run_everything; run_everything()"],
+            cwd=DASHBOARDS.parent,
+            env=os.environ.copy(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    renders = 0
+    try:
+        while run.poll() is None:
+            for name, title in PAGES:
+                data._query.clear()  # every render reads the file, not the cache
+                app = page(name)
+                assert not app.exception, (name, [e.value for e in app.exception])
+                assert app.title[0].value == title
+                assert not app.info or "No published marts" not in app.info[0].value
+                renders += 1
+    finally:
+        run.wait(timeout=600)
+    assert run.returncode == 0, log.read_text()[-2000:]
+    assert pipeline_run.published.stat().st_mtime_ns > before  # it did publish meanwhile
+    assert renders >= len(PAGES)
