@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from sandbox import harness
+from tests.dashboards.test_exposures import PAGES, marts_read
 from tests.pipeline import PipelineRun
 
 # reads the marts of the whole pipeline run once per session
@@ -71,11 +72,8 @@ def test_dashboards_are_exposures_on_the_marts_they_read(docs: dict) -> None:
         exposure["name"]: {ref.split(".")[-1] for ref in exposure["depends_on"]["nodes"]}
         for exposure in exposures
     }
-    assert read == {
-        "themes_dashboard": {"theme_weekly"},
-        "cohorts_dashboard": {"customer_cohorts"},
-        "demand_dashboard": {"product_demand_weekly"},
-    }
+    pages = sorted(p for p in PAGES.glob("*.py") if p.name != "__init__.py")
+    assert read == {f"{page.stem}_dashboard": marts_read(page) for page in pages}
 
 
 def test_every_model_and_seed_is_described_with_typed_columns(docs: dict) -> None:

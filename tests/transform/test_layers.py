@@ -72,6 +72,7 @@ def test_dagster_groups_follow_the_folders() -> None:
         "marts/customers",
         "marts/voice_documents",
         "marts/voice_mentions",
+        "marts/shop_daily",
     }
     assert groups["call_operations"] == {"marts/call_outcomes_weekly", "marts/call_queue"}
     assert "intermediate/int_product_weeks_scored" in groups["intermediate_demand"]
