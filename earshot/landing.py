@@ -230,10 +230,10 @@ def validate(
             )
         )
     wanted = [(label, column, e) for label, column, e in wanted if column in present]
-    frame = _frame(connection, contract, present)
     findings: list[Finding] = []
     if not wanted:
         return findings
+    frame = _frame(connection, contract, present)
     run = next(_runs)
     suite = context.suites.add(gx.ExpectationSuite(name=f"landing {contract.name} {run}"))
     for _, _, expectation in wanted:

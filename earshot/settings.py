@@ -28,8 +28,10 @@ Source endpoints and credentials are not here: they live in dlt's own config
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +116,27 @@ class Settings:
             exports=_resolve(os.environ.get("EARSHOT_EXPORTS", "exports")),
         )
 
+    def plain(self) -> dict[str, str | list[str]]:
+        """The settings as plain values (paths as text, sources as a list): a config's fields."""
+        return {field.name: _plain(getattr(self, field.name)) for field in dataclasses.fields(self)}
+
+    @classmethod
+    def plain_fields(cls) -> tuple[str, ...]:
+        return tuple(field.name for field in dataclasses.fields(cls))
+
+    @classmethod
+    def from_plain(cls, values: Mapping[str, object]) -> Settings:
+        """Settings from ``plain()``'s values, each turned back into its field's type."""
+        hints = typing.get_type_hints(cls)
+        return cls(
+            **{
+                field.name: (typing.get_origin(hints[field.name]) or hints[field.name])(
+                    values[field.name]
+                )
+                for field in dataclasses.fields(cls)
+            }
+        )
+
     @property
     def dlt_pipelines_dir(self) -> Path:
         """Where dlt keeps pipeline state and load packages, next to the warehouse it fills."""
@@ -123,6 +146,12 @@ class Settings:
     def lock_path(self) -> Path:
         """The file that lets one process at a time write the warehouse."""
         return self.warehouse.with_name(f".{self.warehouse.name}.lock")
+
+
+def _plain(value: object) -> str | list[str]:
+    if isinstance(value, tuple):
+        return [str(item) for item in value]
+    return str(value)
 
 
 def executable(name: str) -> str:

@@ -9,6 +9,7 @@ left behind, loads the source while holding the warehouse
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,6 +38,23 @@ SOURCE_TABLES = {
 # The CSV exports load the same raw tables as the API, with a pipeline (and state) of their own.
 EXPORT_SUFFIX = "_csv"
 EXPORT_VENDORS = {"aircall": "calls", "judgeme": "reviews"}
+# Where each source's dlt source function lives, imported only when that source runs.
+API_SOURCES = {
+    "shopify": "ingestion.shopify:shopify_source",
+    "aircall": "ingestion.aircall:aircall_source",
+    "judgeme": "ingestion.judgeme:judgeme_source",
+}
+EXPORT_SOURCES = {
+    "aircall": "ingestion.csv_exports:aircall_csv_source",
+    "judgeme": "ingestion.csv_exports:judgeme_csv_source",
+}
+
+
+def _source_function(sources: dict[str, str], name: str, kind: str) -> Callable:
+    if name not in sources:
+        raise ValueError(f"no {kind} named {name!r}; expected one of {', '.join(sources)}")
+    module, function = sources[name].split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 @dataclass(frozen=True)
@@ -135,19 +153,7 @@ def load(
 
 def api_source(name: str, window: Window | None = None) -> dlt.sources.DltSource:
     """A vendor API's dlt source, reading ``window`` (a backfill) or from its cursor."""
-    if name == "shopify":
-        from ingestion.shopify import shopify_source
-
-        return shopify_source(window=window)
-    if name == "aircall":
-        from ingestion.aircall import aircall_source
-
-        return aircall_source(window=window)
-    if name == "judgeme":
-        from ingestion.judgeme import judgeme_source
-
-        return judgeme_source(window=window)
-    raise ValueError(f"unknown source {name!r}; expected one of {', '.join(RAW_DATASETS)}")
+    return _source_function(API_SOURCES, name, "source")(window=window)
 
 
 def load_source(
@@ -164,13 +170,7 @@ def load_source(
 
 def export_source(vendor: str, folder: str) -> dlt.sources.DltSource:
     """The CSV exports of ``vendor`` (``aircall`` or ``judgeme``) dropped in ``folder``."""
-    from ingestion.csv_exports import aircall_csv_source, judgeme_csv_source
-
-    if vendor == "aircall":
-        return aircall_csv_source(bucket_url=folder)
-    if vendor == "judgeme":
-        return judgeme_csv_source(bucket_url=folder)
-    raise ValueError(f"no CSV export for {vendor!r}; expected one of {', '.join(EXPORT_VENDORS)}")
+    return _source_function(EXPORT_SOURCES, vendor, "CSV export")(bucket_url=folder)
 
 
 def load_exports(

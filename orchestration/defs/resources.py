@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -27,25 +26,11 @@ class EarshotResource(dg.ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EarshotResource:
-        return cls(
-            warehouse=str(settings.warehouse),
-            published=str(settings.published),
-            sources=list(settings.sources),
-            destination=settings.destination,
-            history_start=settings.history_start,
-            exports=str(settings.exports),
-        )
+        return cls(**settings.plain())
 
     @property
     def settings(self) -> Settings:
-        return Settings(
-            warehouse=Path(self.warehouse),
-            published=Path(self.published),
-            sources=tuple(self.sources),
-            destination=self.destination,
-            history_start=self.history_start,
-            exports=Path(self.exports),
-        )
+        return Settings.from_plain({name: getattr(self, name) for name in Settings.plain_fields()})
 
     @contextmanager
     def lock(self, say: Callable[[str], None] | None = None) -> Iterator[None]:

@@ -19,3 +19,20 @@ def test_an_unknown_source_or_one_without_shopify_is_a_clear_error(
     monkeypatch.setenv("EARSHOT_SOURCES", value)
     with pytest.raises(ValueError, match="EARSHOT_SOURCES"):
         settings.connected_sources()
+
+
+def test_the_dagster_resource_carries_every_setting_there_and_back(tmp_path) -> None:
+    from orchestration.defs.resources import EarshotResource
+
+    chosen = settings.Settings(
+        warehouse=tmp_path / "w.duckdb",
+        published=tmp_path / "p.duckdb",
+        sources=("shopify", "judgeme"),
+        destination="filesystem",
+        history_start="2025-06-01",
+        exports=tmp_path / "drops",
+    )
+    resource = EarshotResource.from_settings(chosen)
+    assert resource.sources == ["shopify", "judgeme"]
+    assert resource.exports == str(tmp_path / "drops")
+    assert resource.settings == chosen

@@ -125,3 +125,14 @@ def test_review_exports_load_as_reviews_keyed_stably(tmp_path: Path, warehouse: 
     assert rows(warehouse, "select reason from raw_judgeme.quarantine") == [
         ("rating: expected an integer, got str",)
     ]
+
+
+def test_sources_are_found_by_name_and_an_unknown_name_says_what_exists(tmp_path) -> None:
+    from ingestion import pipelines
+
+    assert pipelines.export_source("judgeme", str(tmp_path)).name == "judgeme_csv"
+    assert pipelines.api_source("aircall").name == "aircall"
+    with pytest.raises(ValueError, match="expected one of shopify, aircall, judgeme"):
+        pipelines.api_source("zendesk")
+    with pytest.raises(ValueError, match="no CSV export named 'shopify'"):
+        pipelines.export_source("shopify", str(tmp_path))
