@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -75,56 +75,29 @@ def query_times(published: Path, runs: int) -> dict[str, list[tuple[float, str]]
 
 def first_render(runs: int) -> dict[str, float]:
     """Seconds from navigation to the page's title and first chart, median over ``runs``."""
-    import requests
     from playwright.sync_api import sync_playwright
 
-    from tests.dashboards.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+    from tests.dashboards.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "streamlit"),
-            "run",
-            "dashboards/streamlit_app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if requests.get(f"{url}/_stcore/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        seconds: dict[str, list[float]] = defaultdict(list)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for run in range(runs + 1):  # the first round warms the server and is not counted
-                for page_name, (title, path) in PAGES.items():
-                    page = browser.new_page(viewport={"width": 1400, "height": 1200})
-                    started = time.perf_counter()
-                    page.goto(f"{url}/{path}")
-                    page.get_by_role("heading", name=title, exact=True).wait_for(timeout=120_000)
-                    chart = page.locator('[data-testid="stVegaLiteChart"]').first
-                    chart.wait_for(timeout=120_000)
-                    if run:
-                        seconds[page_name].append(time.perf_counter() - started)
-                    page.close()
-            browser.close()
-        return {page: statistics.median(values) for page, values in seconds.items()}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    seconds: dict[str, list[float]] = defaultdict(list)
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        streamlit_server(Path(scratch) / "streamlit.log") as url,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for run in range(runs + 1):  # the first round warms the server and is not counted
+            for page_name, (title, path) in PAGES.items():
+                page = browser.new_page(viewport={"width": 1400, "height": 1200})
+                started = time.perf_counter()
+                page.goto(f"{url}/{path}")
+                page.get_by_role("heading", name=title, exact=True).wait_for(timeout=120_000)
+                page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=120_000)
+                if run:
+                    seconds[page_name].append(time.perf_counter() - started)
+                page.close()
+        browser.close()
+    return {page: statistics.median(values) for page, values in seconds.items()}
 
 
 def main() -> None:

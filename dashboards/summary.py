@@ -51,9 +51,6 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 def figures(now: Mapping, before: Mapping) -> list[Figure]:
     """Orders, net revenue, AOV, returning-customer rate, conversations, connect rate."""
 
-    def pair(get) -> tuple[float | None, float | None]:
-        return get(now), get(before)
-
     rows = [
         ("Orders", lambda t: float(t["orders"]), "count"),
         ("Net revenue", lambda t: float(t["net_revenue"]), "money"),
@@ -66,7 +63,7 @@ def figures(now: Mapping, before: Mapping) -> list[Figure]:
         ("Conversations", lambda t: float(t["answered_calls"] + t["reviews"]), "count"),
         ("Connect rate", lambda t: _ratio(t["answered_calls"], t["calls"]), "rate"),
     ]
-    return [Figure(name, *pair(get), kind) for name, get, kind in rows]
+    return [Figure(name, get(now), get(before), kind) for name, get, kind in rows]
 
 
 def _trend_word(change: float) -> str:

@@ -24,10 +24,15 @@ def show(
     """
     shown = labelled(frame, values=values)
     st.dataframe(shown, hide_index=True, column_config=column_config, **options)
+    download(shown, name)
+
+
+def download(frame: pd.DataFrame, name: str) -> None:
+    """A CSV download of ``frame``, titled by ``name`` (``theme-ranking.csv``)."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     st.download_button(
         f"Download {name.lower()} (CSV)",
-        shown.to_csv(index=False).encode("utf-8"),
+        frame.to_csv(index=False).encode("utf-8"),
         file_name=f"{slug}.csv",
         mime="text/csv",
         key=f"download-{slug}",

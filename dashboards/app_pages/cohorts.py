@@ -46,13 +46,7 @@ def heatmap(cohorts, metric: str) -> None:
         ),
         width="stretch",
     )
-    st.download_button(
-        f"Download {metric.lower()} by cohort (CSV)",
-        grid.reset_index().to_csv(index=False).encode("utf-8"),
-        file_name="cohorts.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
+    tables.download(grid.reset_index(), f"{metric} by cohort")
 
 
 if marts_ready():

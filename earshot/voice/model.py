@@ -107,11 +107,22 @@ class VoiceModel:
         """A sentence's P(positive) - P(negative), -1 to 1."""
         if not texts:
             return np.zeros(0)
-        p = _softmax(
-            features(embeddings, texts, self.idf, lexicon * LEXICON_WEIGHT),
-            self.sentiment_coef,
-            self.sentiment_intercept,
-        )
+        return self._tone(features(embeddings, texts, self.idf, lexicon * LEXICON_WEIGHT))
+
+    def clause_tone_and_denial(
+        self, embeddings: np.ndarray, texts: list[str], lexicon: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each clause's sentiment (-1 to 1) and the probability it denies the theme it names.
+
+        Both heads read the same features, which are built once.
+        """
+        if not texts:
+            return np.zeros(0), np.zeros(0)
+        x = features(embeddings, texts, self.idf, lexicon * LEXICON_WEIGHT)
+        return self._tone(x), _sigmoid(x @ self.denial_coef.T + self.denial_intercept)[:, 0]
+
+    def _tone(self, x) -> np.ndarray:
+        p = _softmax(x, self.sentiment_coef, self.sentiment_intercept)
         return p[:, SENTIMENTS.index("positive")] - p[:, SENTIMENTS.index("negative")]
 
     def document_sentiments(
@@ -132,15 +143,6 @@ class VoiceModel:
         )
         score = p[:, SENTIMENTS.index("positive")] - p[:, SENTIMENTS.index("negative")]
         return score, [SENTIMENTS[i] for i in p.argmax(axis=1)]
-
-    def denial_probabilities(
-        self, embeddings: np.ndarray, texts: list[str], lexicon: np.ndarray
-    ) -> np.ndarray:
-        """Probability that each clause denies the theme it names."""
-        if not texts:
-            return np.zeros(0)
-        x = features(embeddings, texts, self.idf, lexicon * LEXICON_WEIGHT)
-        return _sigmoid(x @ self.denial_coef.T + self.denial_intercept)[:, 0]
 
     # storing -------------------------------------------------------------------------------
     def save(self, directory: Path = MODEL_DIR) -> None:

@@ -86,8 +86,9 @@ def read(
         clause_embeddings = encode(clause_texts)
         clause_probabilities = model.theme_probabilities(clause_embeddings, clause_texts)
         clause_lexicon = np.array([language.lexicon_sentiment(c) for c in clause_texts])
-        clause_sentiment = model.sentiment_scores(clause_embeddings, clause_texts, clause_lexicon)
-        clause_denial = model.denial_probabilities(clause_embeddings, clause_texts, clause_lexicon)
+        clause_sentiment, clause_denial = model.clause_tone_and_denial(
+            clause_embeddings, clause_texts, clause_lexicon
+        )
     readings = []
     offset = 0
     for i in range(len(texts)):

@@ -1,19 +1,14 @@
 """The dashboards as a stakeholder sees them: a real Streamlit server and headless Chromium."""
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import sync_playwright
 
 from earshot.settings import PROJECT_ROOT
+from tests.dashboards.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from tests.pipeline import PipelineRun
 
 pytestmark = pytest.mark.browser
@@ -22,62 +17,14 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("EARSHOT_TEST_ARTIFACTS", PROJECT_ROOT / "test-artifacts")) / (
     "screenshots"
 )
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Without these, Chromium keeps trying to reach Google's hosts from a machine with no route out.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def dashboard_url(
     pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    command = [
-        str(Path(sys.executable).parent / "streamlit"),
-        "run",
-        "dashboards/streamlit_app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-    ]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if requests.get(f"{url}/_stcore/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert server.poll() is None, log_path.read_text()
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"Streamlit did not answer: {log_path.read_text()}")
+    with streamlit_server(tmp_path_factory.mktemp("streamlit") / "streamlit.log") as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
