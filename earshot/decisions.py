@@ -96,3 +96,28 @@ def recorded(path: Path) -> Iterator[dict]:
         for line in handle:
             if line.strip():
                 yield json.loads(line)
+
+
+def problem_of(record: dict) -> str | None:
+    """Why a record read back from the store is not a decision that could have been recorded.
+
+    The store is a plain file a person can edit; the pipeline checks each line
+    with the rules the app applied when it was written.
+    """
+    try:
+        decided_on = date.fromisoformat(str(record["decided_on"]))
+    except KeyError:
+        return "decided_on: required field is missing"
+    except ValueError:
+        return f"decided_on: expected a day as YYYY-MM-DD, got {record['decided_on']!r}"
+    for name in ("theme", "product_title", "note", "kind"):
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            return f"{name}: expected text, got {type(value).__name__}"
+    return Decision(
+        decided_on=decided_on,
+        kind=record.get("kind") or "",
+        note=record.get("note") or "",
+        theme=record.get("theme"),
+        product_title=record.get("product_title"),
+    ).problem()

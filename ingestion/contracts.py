@@ -112,6 +112,8 @@ class Contract:
     required: dict[str, str | Callable[[Any], Any]]
     # Further checks over the whole record (nested values), returning a reason or None.
     also: Callable[[dict[str, Any]], str | None] | None = None
+    # The field that names a record in quarantine (its record_id).
+    key: str = "id"
 
     def problem(self, record: Any) -> str | None:
         """Why ``record`` breaks the contract, or None when it keeps it."""
@@ -150,13 +152,19 @@ class Quarantine:
                 ).hexdigest()[:32],
                 "source": contract.source,
                 "resource": contract.resource,
-                "record_id": str(record.get("id")) if isinstance(record, dict) else None,
+                "record_id": _record_id(record, contract.key),
                 "reason": reason,
                 "raw_record": _raw(record),
                 "quarantined_at": seen_at,
             }
             for record, reason in rejected
         ]
+
+
+def _record_id(record: Any, key: str) -> str | None:
+    if not isinstance(record, dict) or record.get(key) is None:
+        return None
+    return str(record[key])
 
 
 def _raw(record: Any) -> str:

@@ -148,7 +148,8 @@ def review_from_export(row: dict[str, str], source_file: str, line: int) -> dict
     }
 
 
-def _export_files(bucket_url: str, file_glob: str) -> DltResource:
+def changed_files(bucket_url: str, file_glob: str) -> DltResource:
+    """The files in ``bucket_url`` added or changed since the last run (by modification time)."""
     files = filesystem(bucket_url=bucket_url, file_glob=file_glob)
     files.apply_hints(incremental=dlt.sources.incremental("modification_date"))
     return files
@@ -180,7 +181,7 @@ def aircall_csv_source(
         )
         yield from load_items(pages, CALLS, quarantine)
 
-    return _export_files(bucket_url, file_glob) | calls
+    return changed_files(bucket_url, file_glob) | calls
 
 
 @dlt.source(name="judgeme_csv")
@@ -197,7 +198,7 @@ def judgeme_csv_source(bucket_url: str = dlt.config.value, file_glob: str = "*.c
         )
         yield from load_items(pages, REVIEWS, quarantine)
 
-    return _export_files(bucket_url, file_glob) | reviews
+    return changed_files(bucket_url, file_glob) | reviews
 
 
 def main(argv: list[str]) -> int:

@@ -28,6 +28,8 @@ RAW_DATASETS = {
     "shopify": "raw_shopify",
     "aircall": "raw_aircall",
     "judgeme": "raw_judgeme",
+    # Earshot's own: the decisions leads record in the dashboards (ingestion.decisions)
+    "earshot": "raw_earshot",
 }
 # The tables each API source loads (its resources and their child tables).
 SOURCE_TABLES = {
@@ -183,6 +185,19 @@ def load_exports(
     """Load the export files added or changed in ``folder`` since the last load."""
     pipeline = make_pipeline(vendor, settings, progress=progress, pipeline_suffix=EXPORT_SUFFIX)
     return load(pipeline, export_source(vendor, folder), settings, say)
+
+
+def load_decisions(
+    folder: str,
+    settings: Settings,
+    progress: str | None = None,
+    say: Callable[[str], None] | None = None,
+) -> Loaded:
+    """Load the decisions store files added or changed in ``folder`` since the last load."""
+    from ingestion.decisions import decisions_source
+
+    pipeline = make_pipeline("earshot", settings, progress=progress)
+    return load(pipeline, decisions_source(bucket_url=folder), settings, say)
 
 
 def run_source(source_name: str) -> Loaded:
