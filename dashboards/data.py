@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from earshot import settings
+from earshot import decisions, settings
 
 CACHE_SECONDS = 300
 
@@ -365,3 +365,54 @@ def forecast_backtest() -> pd.DataFrame:
         "sum(absolute_error) / nullif(sum(actual_units), 0) as wape "
         "from marts.forecast_backtest group by 1 order by 1"
     )
+
+
+# actions ---------------------------------------------------------------------------------
+
+
+def theme_names() -> list[str]:
+    frame = query("select distinct theme from marts.theme_weekly order by 1")
+    return list(frame["theme"].dropna())
+
+
+def decision_months() -> tuple[dt.date, dt.date] | None:
+    return _dates(query("select min(month_start), max(month_start) from marts.decisions_monthly"))
+
+
+def decisions_monthly(start: dt.date, end: dt.date) -> pd.DataFrame:
+    return query(
+        "select month_start, conversations, decisions, decisions_per_100_conversations, "
+        "decisions_after_a_signal, average_days_from_signal, demand_decisions, "
+        "demand_outcomes_due, demand_followed from marts.decisions_monthly "
+        "where month_start between ? and ? order by month_start",
+        (start, end),
+    )
+
+
+def decisions_taken(start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The decisions the marts count, newest first."""
+    return query(
+        "select decision_id, decided_on, decision_kind, theme, product_title, decision_note, "
+        "signal_kind, signal_week_start, days_from_signal, units_4_weeks_before, "
+        "units_4_weeks_after, demand_followed from marts.decisions "
+        "where decided_on >= ? and decision_month <= ? "
+        "order by decided_on desc, recorded_at desc",
+        (start, end),
+    )
+
+
+def decisions_store() -> Path:
+    """The app's own store of decisions, beside the published marts (earshot.decisions)."""
+    return decisions.store_path(settings.published_path())
+
+
+def decisions_waiting() -> pd.DataFrame:
+    """Decisions recorded on the Actions page that the published marts do not count yet."""
+    counted = set(query("select decision_id from marts.decisions")["decision_id"])
+    waiting = [
+        record
+        for record in decisions.recorded(decisions_store())
+        if record.get("decision_id") not in counted
+    ]
+    columns = ["decided_on", "kind", "theme", "product_title", "note"]
+    return pd.DataFrame(waiting, columns=columns)

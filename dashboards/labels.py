@@ -39,6 +39,21 @@ LABELS = {
     "needs_attention": "Needs attention",
     "customer_key": "Customer key",
     "agent_id": "Agent",
+    # the Actions page: what was decided, and what prompted it
+    "reorder": "Reordered stock",
+    "copy": "Changed copy",
+    "checkout": "Fixed checkout",
+    "pricing": "Changed a price",
+    "service": "Changed service",
+    "decision_kind": "Decision",
+    "decision_note": "Note",
+    "demand_signal": "Demand signal",
+    "emerging_theme": "Emerging theme",
+    "signal_kind": "Prompted by",
+    "signal_week_start": "Signal began",
+    "decisions_per_100_conversations": "Decisions per 100 conversations",
+    "units_4_weeks_before": "Units, 4 weeks before",
+    "units_4_weeks_after": "Units, 4 weeks after",
 }
 _UPPER = {"aov", "ltv", "rfm", "wape", "id", "url"}
 

@@ -13,6 +13,7 @@ pages = st.navigation(
         st.Page("app_pages/cohorts.py", title="Cohorts"),
         st.Page("app_pages/calls.py", title="Calls"),
         st.Page("app_pages/demand.py", title="Demand"),
+        st.Page("app_pages/actions.py", title="Actions"),
     ]
 )
 pages.run()

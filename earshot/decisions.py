@@ -89,13 +89,21 @@ def record(decision: Decision, path: Path) -> dict[str, str | None]:
 
 
 def recorded(path: Path) -> Iterator[dict]:
-    """The decisions in the store, oldest first (nothing when none was recorded yet)."""
+    """The decisions in the store, oldest first (nothing when none was recorded yet).
+
+    A line that is not a JSON object (a hand edit gone wrong) is passed over
+    here; the pipeline sets it aside in ``raw_earshot.quarantine`` with its reason.
+    """
     if not path.exists():
         return
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            if line.strip():
-                yield json.loads(line)
+            try:
+                record = json.loads(line) if line.strip() else None
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                yield record
 
 
 def problem_of(record: dict) -> str | None:

@@ -16,11 +16,16 @@ class PipelineRun:
 
 
 def run_everything() -> PipelineRun:
+    return run_job("daily_refresh")
+
+
+def run_job(name: str) -> PipelineRun:
+    """Run one of Earshot's jobs in process on today's partition, as a schedule or sensor does."""
     from earshot import settings
     from orchestration.definitions import defs
     from orchestration.defs.partitions import today_key
 
-    job = defs().resolve_job_def("daily_refresh")
+    job = defs().resolve_job_def(name)
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             instance=instance, raise_on_error=True, partition_key=today_key()

@@ -9,7 +9,7 @@ from playwright.sync_api import sync_playwright
 
 from earshot.settings import PROJECT_ROOT
 from tests.dashboards.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-from tests.pipeline import PipelineRun
+from tests.pipeline import PipelineRun, run_job
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +48,7 @@ def browser() -> Iterator[object]:
         ("cohorts", "Cohorts", "RFM segments"),
         ("calls", "Calls", "Who to call next"),
         ("demand", "Demand", "Backtest: forecast error with and without voice"),
+        ("actions", "Actions", "Decisions per 100 conversations, by month"),
     ],
 )
 def test_page_shows_its_marts_without_errors(
@@ -63,4 +64,33 @@ def test_page_shows_its_marts_without_errors(
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}.png"), full_page=True)
+    page.close()
+
+
+def test_a_decision_recorded_in_the_browser_is_counted_after_the_next_run(
+    browser, dashboard_url: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{dashboard_url}/actions")
+    page.get_by_role("heading", name="Actions", exact=True).wait_for(timeout=60_000)
+    decisions = page.locator('[data-testid="stMetricValue"]').first
+    decisions.wait_for(timeout=60_000)
+    before = int(decisions.inner_text())
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Theme that prompted it").click()
+    page.keyboard.type("Price")
+    page.keyboard.press("Enter")
+    page.get_by_label("Note").fill("Raised the free-shipping threshold after the price complaints")
+    page.get_by_role("button", name="Record decision").click()
+    page.get_by_text("Recorded.").wait_for(timeout=60_000)
+    page.get_by_text("Waiting for the next pipeline run").wait_for(timeout=60_000)
+    assert int(decisions.inner_text()) == before
+
+    # what the decisions sensor starts: load the store, rebuild what counts it, publish
+    run_job("load_decisions")
+    # opened afresh: the period the URL kept ended before this month's decision
+    page.goto(f"{dashboard_url}/actions")
+    page.get_by_role("heading", name="Actions", exact=True).wait_for(timeout=60_000)
+    page.get_by_text("Decisions taken").first.wait_for(timeout=60_000)
+    assert int(decisions.inner_text()) == before + 1
+    assert page.get_by_text("Waiting for the next pipeline run").count() == 0
     page.close()

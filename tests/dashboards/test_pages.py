@@ -2,6 +2,7 @@
 itself when there is nothing to show."""
 
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -23,6 +24,7 @@ PAGES = [
     ("cohorts.py", "Cohorts"),
     ("calls.py", "Calls"),
     ("demand.py", "Demand"),
+    ("actions.py", "Actions"),
 ]
 
 
@@ -165,6 +167,38 @@ def test_the_call_queue_shows_keys_only(pipeline_run: PipelineRun) -> None:
     assert "Customer key" in queue.columns
     assert not {"Email", "Phone", "Name", "Phone number"} & set(queue.columns)
     assert any("permissioned" in caption.value for caption in app.caption)
+
+
+def test_a_decision_is_recorded_redacted_and_waits_for_the_next_run(
+    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from earshot import decisions
+
+    published = tmp_path / "earshot_marts.duckdb"
+    shutil.copy(pipeline_run.published, published)
+    monkeypatch.setenv("EARSHOT_PUBLISHED", str(published))
+    store = decisions.store_path(published)
+    app = page("actions.py")
+    assert app.get("form")
+    app.selectbox(key="decision_theme").select("price")
+    app.selectbox(key="decision_kind").select("pricing")
+    app.text_area(key="decision_note").input(
+        "After Jane Smith (jane@example.com, +1 415 555 0100) and others: a lower price."
+    )
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    assert app.success and "Recorded" in app.success[0].value
+    [kept] = decisions.recorded(store)
+    assert (kept["theme"], kept["kind"], kept["product_title"]) == ("price", "pricing", None)
+    assert "[email]" in kept["note"] and "[phone]" in kept["note"]
+    assert "Jane" not in kept["note"] and "example.com" not in kept["note"]
+    waiting = app.dataframe[0].value
+    assert list(waiting["Note"]) == [kept["note"]]
+    # a decision linked to nothing is refused, says why, and writes nothing
+    app.text_area(key="decision_note").input("Something, somewhere.")
+    app.button[0].click().run()
+    assert "link the decision to a theme or a product" in app.error[0].value
+    assert len(list(decisions.recorded(store))) == 1
 
 
 @pytest.mark.parametrize(("name", "title"), PAGES)

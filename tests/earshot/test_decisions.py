@@ -61,3 +61,32 @@ def test_decisions_saved_at_once_all_land_whole(tmp_path) -> None:
         thread.join()
     kept = list(decisions.recorded(path))
     assert sorted(int(d["note"].split()[0]) for d in kept) == list(range(20))
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"decided_on": "next tuesday"}, "decided_on: expected a day as YYYY-MM-DD"),
+        ({"decided_on": None}, "decided_on: expected a day"),
+        ({"kind": "hope"}, "kind 'hope' is not one of"),
+        ({"theme": None, "product_title": None}, "link the decision to a theme or a product"),
+        ({"note": 7}, "note: expected text, got int"),
+        ({"note": "  "}, "say in a note what was decided"),
+    ],
+)
+def test_a_record_read_back_from_the_store_is_checked_as_the_app_checked_it(
+    change: dict, reason: str
+) -> None:
+    good = Decision(date(2026, 11, 2), "copy", "Sizing note", theme="sizing_fit").as_record()
+    assert decisions.problem_of(good) is None
+    problem = decisions.problem_of({**good, **change})
+    assert problem is not None and problem.startswith(reason)
+
+
+def test_reading_the_store_passes_over_a_broken_line(tmp_path) -> None:
+    path = decisions.store_path(tmp_path / "earshot_marts.duckdb")
+    decisions.record(Decision(date(2026, 11, 2), "copy", "one", theme="price"), path)
+    with path.open("a") as handle:
+        handle.write("{broken\n[1, 2]\n")
+    decisions.record(Decision(date(2026, 11, 3), "copy", "two", theme="price"), path)
+    assert [d["note"] for d in decisions.recorded(path)] == ["one", "two"]

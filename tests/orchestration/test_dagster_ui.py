@@ -180,7 +180,7 @@ def test_the_ui_shows_every_asset_check_schedule_and_sensor(ui: Ui) -> None:
     assert set(schedules) == {"daily_refresh_schedule", "hourly_voice_load_schedule"}
     assert schedules["daily_refresh_schedule"]["scheduleState"]["status"] == "RUNNING"
     sensors = {s["name"]: s["sensorState"]["status"] for s in found["sensors"]}
-    assert sensors == {"csv_exports_landed": "RUNNING"}
+    assert sensors == {"csv_exports_landed": "RUNNING", "decisions_recorded": "RUNNING"}
 
 
 def test_a_backfill_over_a_partition_range_succeeds(ui: Ui) -> None:

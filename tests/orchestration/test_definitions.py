@@ -97,7 +97,8 @@ def test_manifest_is_stale_once_a_model_changes(tmp_path) -> None:
 
 
 def test_a_source_the_shop_has_not_connected_gets_no_load_asset() -> None:
-    """With EARSHOT_SOURCES=shopify, Aircall and Judge.me are nothing Dagster would run."""
+    """With EARSHOT_SOURCES=shopify, Aircall and Judge.me are nothing Dagster would run
+    (Earshot's own decisions load whichever vendors a shop connects)."""
     import subprocess
     import sys
 
@@ -116,7 +117,10 @@ def test_a_source_the_shop_has_not_connected_gets_no_load_asset() -> None:
         check=True,
     )
     loaded = done.stdout.strip().splitlines()[-1]
-    assert loaded == "['raw_shopify/customers', 'raw_shopify/orders', 'raw_shopify/products']"
+    assert loaded == (
+        "['raw_earshot/decisions', 'raw_shopify/customers', 'raw_shopify/orders', "
+        "'raw_shopify/products']"
+    )
 
 
 def test_importing_the_definitions_does_no_work() -> None:
@@ -217,3 +221,12 @@ def test_schedules_and_sensors(defs: dg.Definitions) -> None:
     }
     sensor = defs.resolve_sensor_def("csv_exports_landed")
     assert sensor.job_name == "load_csv_exports"
+    recorded = defs.resolve_sensor_def("decisions_recorded")
+    decisions = defs.resolve_job_def(recorded.job_name)
+    assert {key.to_user_string() for key in decisions.asset_layer.executable_asset_keys} == {
+        "raw_earshot/decisions",
+        "staging/stg_earshot__decisions",
+        "marts/decisions",
+        "marts/decisions_monthly",
+        "published/marts",
+    }

@@ -258,6 +258,60 @@ def test_a_csv_export_dropped_in_the_watched_folder_starts_a_run(serve) -> None:
     assert texts
 
 
+def test_a_decision_recorded_in_the_dashboards_starts_a_run_that_counts_it(serve) -> None:
+    from earshot import decisions
+    from orchestration.definitions import defs
+    from orchestration.defs.resources import EarshotResource
+
+    shop = serve(name="decisions")
+    assert shop.run().success
+    settings = Settings.from_env()
+    definitions = defs()
+    sensor = definitions.resolve_sensor_def("decisions_recorded")
+    earshot = EarshotResource.from_settings(settings)
+    with duckdb.connect(str(settings.published), read_only=True) as connection:
+        [(product, decided_on)] = connection.execute(
+            "select product_title, max(week_start) - 70 from marts.product_demand_weekly "
+            "group by 1 order by sum(units) desc limit 1"
+        ).fetchall()
+    with dg.DagsterInstance.ephemeral() as instance:
+        with dg.build_sensor_context(instance=instance, resources={"earshot": earshot}) as idle:
+            assert [type(r) for r in sensor(idle)] == [dg.SkipReason]
+
+        reorder = decisions.Decision(decided_on, "reorder", "Reordered 200", product_title=product)
+        decisions.record(reorder, decisions.store_path(settings.published))
+        with dg.build_sensor_context(instance=instance, resources={"earshot": earshot}) as context:
+            [request] = [r for r in sensor(context) if isinstance(r, dg.RunRequest)]
+        result = definitions.resolve_job_def(sensor.job_name).execute_in_process(
+            instance=instance, partition_key=request.partition_key, tags=request.tags
+        )
+        assert result.success
+        assert {"raw_earshot/decisions", "marts/decisions_monthly", "published/marts"} <= (
+            materialized(result)
+        )
+        # only what counts decisions is rebuilt, not the whole graph
+        assert "marts/customers" not in materialized(result)
+        with dg.build_sensor_context(
+            instance=instance, cursor=context.cursor, resources={"earshot": earshot}
+        ) as again:
+            assert not [r for r in sensor(again) if isinstance(r, dg.RunRequest)]
+
+    with duckdb.connect(str(settings.published), read_only=True) as connection:
+        counted = connection.execute(
+            "select is_demand_decision, is_outcome_due, demand_followed is not null "
+            "from marts.decisions where decision_id = ?",
+            [reorder.decision_id],
+        ).fetchall()
+        month = connection.execute(
+            "select decisions, conversations > 0 from marts.decisions_monthly "
+            "where month_start = date_trunc('month', cast(? as date))",
+            [decided_on],
+        ).fetchall()
+    # ten weeks before the data ends: the four weeks after it have passed
+    assert counted == [(True, True, True)]
+    assert month == [(1, True)]
+
+
 def test_the_whole_graph_on_the_s_shop_passes_every_check(
     serve, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -75,5 +75,6 @@ def test_dagster_groups_follow_the_folders() -> None:
         "marts/shop_daily",
     }
     assert groups["call_operations"] == {"marts/call_outcomes_weekly", "marts/call_queue"}
+    assert groups["actions"] == {"marts/decisions", "marts/decisions_monthly"}
     assert "intermediate/int_product_weeks_scored" in groups["intermediate_demand"]
     assert "staging/stg_shopify__orders" in groups["staging_shopify"]

@@ -70,11 +70,11 @@ def export_assets(vendor: str) -> dg.AssetsDefinition:
     return _exports
 
 
-def newest_files(folder: Path) -> dict[str, float]:
-    """Each export file's modification time."""
+def newest_files(folder: Path, pattern: str = "*.csv") -> dict[str, float]:
+    """Each file's modification time, for the files in ``folder`` matching ``pattern``."""
     if not folder.is_dir():
         return {}
-    return {str(path): path.stat().st_mtime for path in sorted(folder.glob("*.csv"))}
+    return {str(path): path.stat().st_mtime for path in sorted(folder.glob(pattern))}
 
 
 def exports_sensor(vendors: list[str], job: UnresolvedAssetJobDefinition) -> dg.SensorDefinition:

@@ -1,5 +1,5 @@
 """When Earshot runs by itself: the daily refresh, hourly loads of calls and reviews,
-and a sensor that loads CSV exports when they land.
+and sensors that load CSV exports when they land and decisions when a lead records one.
 
 Scheduled runs materialize today's partition, which reads on from each
 source's cursor (``orchestration.defs.partitions``); backfills of past days
@@ -15,6 +15,7 @@ from earshot.settings import Settings
 from ingestion.pipelines import EXPORT_VENDORS, RAW_DATASETS, SOURCE_TABLES
 from orchestration.defs import partitions
 from orchestration.defs.ingestion.assets import HOURLY_SOURCES
+from orchestration.defs.ingestion.decisions import DECISIONS_JOB, DECISIONS_KEY, decisions_sensor
 from orchestration.defs.ingestion.exports import EXPORTS_JOB, export_key, exports_sensor
 
 DAILY_CRON = "0 5 * * *"
@@ -74,7 +75,14 @@ def definitions(settings: Settings) -> dg.Definitions:
                 "Every hour: load calls and reviews on from their cursors.",
             )
         )
-    sensors = []
+    decisions_job = dg.define_asset_job(
+        name=DECISIONS_JOB,
+        selection=dg.AssetSelection.assets(DECISIONS_KEY).downstream().materializable(),
+        description="Load the decisions recorded on the Actions page, then rebuild and publish "
+        "the marts that count them.",
+    )
+    jobs.append(decisions_job)
+    sensors = [decisions_sensor(decisions_job)]
     vendors = [vendor for vendor in EXPORT_VENDORS if vendor in settings.sources]
     if vendors:
         exports_job = dg.define_asset_job(
