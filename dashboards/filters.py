@@ -25,6 +25,29 @@ CHANNELS: dict[str, tuple[str, ...]] = {
 }
 CHANNEL_LABELS = {"all": "Calls and reviews", "calls": "Calls", "reviews": "Reviews"}
 DEFAULT_DAYS = 91
+# What the filters last chose in this session, and on which page: carried to the next page.
+_CHOSEN = "earshot_filters"
+_PAGE = "earshot_page"
+
+
+def _keep(name: str, value: str) -> None:
+    """Put a chosen value in the URL, and remember it for the next page opened."""
+    st.query_params[name] = value
+    st.session_state.setdefault(_CHOSEN, {})[name] = value
+
+
+def carry_over(page: str) -> None:
+    """Open ``page`` on the period, theme, product and channel chosen on the page before.
+
+    Moving between pages starts from a bare URL; a value the new page's URL
+    does not set is taken from the last page, and checked there as any URL
+    value is (a product this page does not know falls back to its default).
+    """
+    if st.session_state.get(_PAGE) not in (None, page):
+        for name, value in st.session_state.get(_CHOSEN, {}).items():
+            if name not in st.query_params:
+                st.query_params[name] = value
+    st.session_state[_PAGE] = page
 
 
 def _param(name: str) -> str | None:
@@ -58,8 +81,8 @@ def period(
     )
     if isinstance(chosen, Sequence) and len(chosen) == 2:
         start, end = chosen
-    st.query_params["from"] = start.isoformat()
-    st.query_params["to"] = end.isoformat()
+    _keep("from", start.isoformat())
+    _keep("to", end.isoformat())
     return start, end
 
 
@@ -79,7 +102,7 @@ def choice(
     chosen = st.sidebar.selectbox(
         title, options, index=list(options).index(start), key=name, format_func=format_func
     )
-    st.query_params[name] = chosen
+    _keep(name, chosen)
     return chosen
 
 

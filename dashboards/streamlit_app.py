@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from dashboards import filters
+
 st.set_page_config(page_title="Earshot", layout="wide")
 
 pages = st.navigation(
@@ -16,4 +18,5 @@ pages = st.navigation(
         st.Page("app_pages/actions.py", title="Actions"),
     ]
 )
+filters.carry_over(pages.url_path)
 pages.run()

@@ -76,6 +76,24 @@ def test_router_opens_the_overview(pipeline_run: PipelineRun) -> None:
     assert app.title[0].value == "Overview"
 
 
+def test_the_filters_chosen_on_one_page_carry_to_the_next(pipeline_run: PipelineRun) -> None:
+    app = AppTest.from_file(str(DASHBOARDS / "streamlit_app.py"), default_timeout=60).run()
+    start, end = app.query_params["from"], app.query_params["to"]
+    app.switch_page("app_pages/themes.py").run()
+    assert not app.exception, app.exception
+    assert (app.query_params["from"], app.query_params["to"]) == (start, end)
+    themes = app.selectbox(key="theme").options
+    first = app.selectbox(key="theme").value
+    app.selectbox(key="theme").select(themes[-1]).run()
+    chosen = app.selectbox(key="theme").value
+    assert chosen != first
+    app.switch_page("app_pages/demand.py").run()
+    app.switch_page("app_pages/themes.py").run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="theme").value == chosen
+    assert app.query_params["theme"] == chosen
+
+
 def test_the_period_is_kept_in_the_url_and_changes_the_figures(pipeline_run: PipelineRun):
     app = page("overview.py")
     start, end = app.query_params["from"], app.query_params["to"]
