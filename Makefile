@@ -21,7 +21,7 @@ export GX_ANALYTICS_ENABLED := false
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install demo test test-quick lint format stop status materialize browser-deps voice-model quality
+.PHONY: help install demo test test-quick lint format stop status materialize browser-deps voice-model quality bench
 
 help:
 	@echo "make demo    install, generate a sandbox shop, run the pipeline, start Dagster and Streamlit"
@@ -29,6 +29,7 @@ help:
 	@echo "make test-quick  the fast tests only: no whole-pipeline or browser runs"
 	@echo "make quality how well Earshot reads customers (sandbox and eval/voice_dev.jsonl)"
 	@echo "make voice-model  retrain and ship the voice classifier"
+	@echo "make bench   every stage timed on the S, M and L shops into docs/benchmarks.md (SCALE=S for one)"
 	@echo "make lint    ruff and sqlfluff"
 	@echo "make format  apply ruff's formatting and fixes"
 	@echo "make stop    stop the services make demo started"
@@ -99,6 +100,14 @@ voice-model: install
 # laid into a shop (measure only). docs/quality.md records a run.
 quality: install
 	$(BIN)/python bench/quality_report.py
+
+# make bench SCALE=S RUNS=1 BENCH_DOCS=/tmp/bench.md: one scale, one run per stage, elsewhere.
+SCALE ?= S M L
+bench: install
+	@for scale in $(SCALE); do \
+		$(BIN)/python bench/suite.py --scale $$scale $(if $(RUNS),--runs $(RUNS)) \
+			$(if $(BENCH_DOCS),--docs $(BENCH_DOCS)) || exit 1; \
+	done
 
 lint: install
 	$(BIN)/ruff check .

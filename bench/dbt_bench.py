@@ -169,27 +169,38 @@ def prepare(shop: Path, warehouse: Path) -> None:
 
 
 def measure(warehouse: Path, runs: int) -> None:
-    timings: dict[str, list[float]] = {"daily": [], "full": []}
-    peaks: dict[str, list[int]] = {"daily": [], "full": []}
+    daily_and_full(warehouse, runs)
+    overhead(warehouse, runs)
+
+
+def daily_and_full(warehouse: Path, runs: int) -> dict[str, dict[str, list]]:
+    """Daily and full builds from copies of ``warehouse``, alternately: {kind: times, peaks}."""
+    found: dict[str, dict[str, list]] = {
+        kind: {"seconds": [], "peaks": []} for kind in ("daily", "full")
+    }
     for run in range(1, runs + 1):
         for kind, arguments in (("daily", ("build",)), ("full", ("build", "--full-refresh"))):
             seconds, peak, results = timed_dbt(copy_of(warehouse, kind), *arguments)
-            timings[kind].append(seconds)
-            peaks[kind].append(peak)
+            found[kind]["seconds"].append(seconds)
+            found[kind]["peaks"].append(peak)
             print(
                 f"run {run} {kind} dbt build: {seconds:.1f}s, peak RSS {peak / 2**20:.0f} MiB; "
                 f"slowest: {slowest(results)}",
                 flush=True,
             )
-    daily, full = median(timings["daily"]), median(timings["full"])
+    daily, full = median(found["daily"]["seconds"]), median(found["full"]["seconds"])
     print(
-        f"daily build median {daily:.1f}s (peak {max(peaks['daily']) / 2**20:.0f} MiB), "
-        f"full build median {full:.1f}s (peak {max(peaks['full']) / 2**20:.0f} MiB): "
+        f"daily build median {daily:.1f}s (peak {max(found['daily']['peaks']) / 2**20:.0f} MiB), "
+        f"full build median {full:.1f}s (peak {max(found['full']['peaks']) / 2**20:.0f} MiB): "
         f"daily / full = {daily / full:.2f}",
         flush=True,
     )
+    return found
 
-    ratios, dbt_times, direct_times = [], [], []
+
+def overhead(warehouse: Path, runs: int) -> dict[str, list[float]]:
+    """dbt's full build of the SQL models and tests against their compiled SQL run directly."""
+    found: dict[str, list[float]] = {"dbt": [], "direct": [], "ratio": []}
     for run in range(1, runs + 1):
         through_dbt = copy_of(warehouse, "overhead_dbt")
         seconds, _, results = timed_dbt(
@@ -202,19 +213,20 @@ def measure(warehouse: Path, runs: int) -> None:
         )
         sql = statements(through_dbt.parent / "dbt_target", results)
         plain, _ = direct(copy_of(warehouse, "overhead_direct"), sql)
-        ratios.append(seconds / plain)
-        dbt_times.append(seconds)
-        direct_times.append(plain)
+        found["dbt"].append(seconds)
+        found["direct"].append(plain)
+        found["ratio"].append(seconds / plain)
         print(
             f"run {run} SQL models and tests ({len(sql)} nodes): dbt {seconds:.1f}s, "
             f"the compiled SQL in DuckDB {plain:.1f}s, ratio {seconds / plain:.2f}",
             flush=True,
         )
     print(
-        f"dbt overhead: median dbt {median(dbt_times):.1f}s vs direct "
-        f"{median(direct_times):.1f}s; median ratio {median(ratios):.2f}",
+        f"dbt overhead: median dbt {median(found['dbt']):.1f}s vs direct "
+        f"{median(found['direct']):.1f}s; median ratio {median(found['ratio']):.2f}",
         flush=True,
     )
+    return found
 
 
 if __name__ == "__main__":

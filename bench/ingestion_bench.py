@@ -103,6 +103,20 @@ def baseline(data: Path, source: str, workdir: Path) -> float:
     return run_child(command, dict(os.environ))[0]
 
 
+def load_once(
+    source: str, url: str, warehouse: Path, config: dict[str, str] | None = None
+) -> tuple[float, int, int, int]:
+    """(seconds, peak RSS, root records, all rows) of one full load into a fresh ``warehouse``."""
+    shutil.rmtree(warehouse.parent, ignore_errors=True)
+    warehouse.parent.mkdir(parents=True)
+    seconds, peak = run_child(
+        [sys.executable, "-m", f"ingestion.{source}"],
+        environment(url, warehouse, config or {}),
+    )
+    root, total = rows_in(warehouse, f"raw_{source}")
+    return seconds, peak, root, total
+
+
 def api_alone(source: str, url: str) -> float:
     """Seconds to make the source's requests and decode them, with nothing else done."""
     started = time.perf_counter()
@@ -177,13 +191,7 @@ def main() -> None:
             api = api_alone(source, url)
             for name in args.configs:
                 warehouse = args.work / f"ingest_{name}" / "earshot.duckdb"
-                shutil.rmtree(warehouse.parent, ignore_errors=True)
-                warehouse.parent.mkdir(parents=True)
-                seconds, peak = run_child(
-                    [sys.executable, "-m", f"ingestion.{source}"],
-                    environment(url, warehouse, CONFIGS[name]),
-                )
-                root, total = rows_in(warehouse, f"raw_{source}")
+                seconds, peak, root, total = load_once(source, url, warehouse, CONFIGS[name])
                 print(
                     f"{source} [{name}]: {root:,} {ROOTS[source]} ({total:,} rows in all) in "
                     f"{seconds:.1f}s = {total / seconds:,.0f} rows/s; peak RSS "

@@ -37,10 +37,11 @@ def main() -> None:
     parser.add_argument("--scale", default="S", choices=sorted(SCALES))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--shop", type=Path, help="a generated shop to reuse")
-    parser.add_argument("--backfill-days", type=int, default=30)
+    parser.add_argument("--backfill-days", type=int, default=30, help="0: no backfill run")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--work", type=Path, help="the warehouse's folder (default: a temp dir)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="earshot-orchestration-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="earshot-orchestration-"))
     shop = args.shop
     if shop is None:
         shop = work / "shop"
@@ -52,8 +53,10 @@ def main() -> None:
     results = []
     with SandboxServer(shop, rate_limits="off", now=HISTORY_END) as twin:
         os.environ.update(source_settings(twin.url))
-        os.environ["EARSHOT_WAREHOUSE"] = str(work / "warehouse" / "earshot.duckdb")
-        os.environ["EARSHOT_PUBLISHED"] = str(work / "warehouse" / "earshot_marts.duckdb")
+        warehouse = work / "warehouse" / "earshot.duckdb"
+        published = work / "warehouse" / "earshot_marts.duckdb"
+        os.environ["EARSHOT_WAREHOUSE"] = str(warehouse)
+        os.environ["EARSHOT_PUBLISHED"] = str(published)
         from orchestration.definitions import defs
         from orchestration.defs.partitions import today_key
 
@@ -63,16 +66,19 @@ def main() -> None:
         runs = [
             ("first run (today's partition, empty warehouse)", {"partition_key": today_key()}),
             ("daily run (today's partition, nothing new)", {"partition_key": today_key()}),
-            (
-                f"backfill of {args.backfill_days} days ({first_day} to {last_day}), one run",
-                {
-                    "tags": {
-                        "dagster/asset_partition_range_start": first_day,
-                        "dagster/asset_partition_range_end": last_day,
-                    }
-                },
-            ),
         ]
+        if args.backfill_days:
+            runs.append(
+                (
+                    f"backfill of {args.backfill_days} days ({first_day} to {last_day}), one run",
+                    {
+                        "tags": {
+                            "dagster/asset_partition_range_start": first_day,
+                            "dagster/asset_partition_range_end": last_day,
+                        }
+                    },
+                )
+            )
         with dg.DagsterInstance.ephemeral() as instance:
             for label, options in runs:
                 started = time.perf_counter()
@@ -87,6 +93,8 @@ def main() -> None:
                     "seconds": round(seconds, 1),
                     "peak_rss_mib": round(peak_mib()),
                     "failed_checks": failed,
+                    "warehouse_bytes": warehouse.stat().st_size,
+                    "published_bytes": published.stat().st_size if published.exists() else 0,
                 }
                 print(json.dumps(row), flush=True)
                 results.append(row)
