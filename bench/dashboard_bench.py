@@ -37,6 +37,7 @@ PAGES = {
     "cohorts": ("Cohorts", "cohorts"),
     "calls": ("Calls", "calls"),
     "demand": ("Demand", "demand"),
+    "actions": ("Actions", "actions"),
 }
 TARGET_P95_MS = 200
 

@@ -1,6 +1,7 @@
 """Every dashboard page renders from the published marts, follows its filters, and explains
 itself when there is nothing to show."""
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -77,8 +78,15 @@ def test_router_opens_the_overview(pipeline_run: PipelineRun) -> None:
 
 
 def test_the_filters_chosen_on_one_page_carry_to_the_next(pipeline_run: PipelineRun) -> None:
-    app = AppTest.from_file(str(DASHBOARDS / "streamlit_app.py"), default_timeout=60).run()
-    start, end = app.query_params["from"], app.query_params["to"]
+    router = str(DASHBOARDS / "streamlit_app.py")
+    opened = AppTest.from_file(router, default_timeout=60).run()
+    # two weeks inside the data of both pages (days on the overview, weeks on the voice page)
+    first = dt.date.fromisoformat(opened.query_params["from"])
+    start, end = first.isoformat(), (first + dt.timedelta(days=14)).isoformat()
+    app = AppTest.from_file(router, default_timeout=60)
+    app.query_params["from"], app.query_params["to"] = start, end
+    app.run()
+    assert (app.query_params["from"], app.query_params["to"]) == (start, end)
     app.switch_page("app_pages/themes.py").run()
     assert not app.exception, app.exception
     assert (app.query_params["from"], app.query_params["to"]) == (start, end)
