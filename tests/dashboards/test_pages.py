@@ -113,6 +113,47 @@ def test_the_period_is_kept_in_the_url_and_changes_the_figures(pipeline_run: Pip
     assert again.metric[0].value != orders
 
 
+def rendered(app: AppTest) -> tuple:
+    """What a page shows, comparably: its tables, its metrics and its charts' specs and data."""
+    return (
+        tuple(frame.value.to_csv() for frame in app.dataframe),
+        tuple(metric.value for metric in app.metric),
+        tuple(chart.proto.spec for chart in app.get("vega_lite_chart")),
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["overview.py", "themes.py", "non_buyers.py", "calls.py", "demand.py", "actions.py"]
+)
+def test_a_shorter_period_changes_what_the_page_shows(pipeline_run: PipelineRun, name: str):
+    app = page(name)
+    assert rendered(page(name)) == rendered(app)  # the same view renders the same
+    # the first day (week, month) of the page's data, against its default recent period
+    first = dt.date.fromisoformat(app.date_input(key="period").proto.min).isoformat()
+    assert first < app.query_params["from"]
+    narrow = page(name, **{"from": first, "to": first})
+    assert not narrow.exception, narrow.exception
+    assert (narrow.query_params["from"], narrow.query_params["to"]) == (first, first)
+    assert rendered(narrow) != rendered(app)
+
+
+def test_the_product_and_the_metric_change_the_language_gap_and_the_cohorts(
+    pipeline_run: PipelineRun,
+) -> None:
+    gap = page("language_gap.py")
+    products = gap.selectbox(key="product").options
+    assert len(products) > 1
+    other = page("language_gap.py", product=products[-1])
+    assert rendered(other) != rendered(gap)
+    cohorts = page("cohorts.py")
+    control = cohorts.get("button_group")[0]
+    assert control.value == control.options[0] and len(control.options) > 1
+    before = rendered(cohorts)
+    control.set_value(control.options[-1]).run()
+    assert not cohorts.exception, cohorts.exception
+    assert rendered(cohorts) != before
+
+
 def test_a_product_in_the_url_opens_on_that_product(pipeline_run: PipelineRun) -> None:
     app = page("demand.py")
     products = app.selectbox(key="product").options
