@@ -18,7 +18,7 @@ from earshot import decisions
 from ingestion import pipelines
 from orchestration.defs import partitions
 from orchestration.defs.ingestion.assets import LOAD_RETRIES
-from orchestration.defs.ingestion.exports import SENSOR_SECONDS, newest_files
+from orchestration.defs.ingestion.exports import SENSOR_SECONDS, changed_since, newest_files
 from orchestration.defs.pools import WAREHOUSE_POOL
 from orchestration.defs.resources import EarshotResource
 
@@ -69,9 +69,8 @@ def decisions_sensor(job: UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
     )
     def _sensor(context: dg.SensorEvaluationContext, earshot: EarshotResource) -> Iterator:
         store = decisions.store_path(earshot.settings.published)
-        seen: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
         files = newest_files(store.parent, f"*{store.suffix}")
-        fresh = [name for name, mtime in files.items() if seen.get(name, -1.0) < mtime]
+        fresh = changed_since(context.cursor, files)
         if not fresh:
             yield dg.SkipReason("no decision recorded since the last load")
             return

@@ -77,6 +77,13 @@ def newest_files(folder: Path, pattern: str = "*.csv") -> dict[str, float]:
     return {str(path): path.stat().st_mtime for path in sorted(folder.glob(pattern))}
 
 
+def changed_since(cursor: str | None, files: dict[str, float]) -> list[str]:
+    """The files among ``files`` (from :func:`newest_files`) new or changed since a sensor's
+    cursor, which holds the ``files`` it last saw."""
+    seen: dict[str, float] = json.loads(cursor) if cursor else {}
+    return [name for name, mtime in files.items() if seen.get(name, -1.0) < mtime]
+
+
 def exports_sensor(vendors: list[str], job: UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
     @dg.sensor(
         name="csv_exports_landed",
@@ -87,13 +94,12 @@ def exports_sensor(vendors: list[str], job: UnresolvedAssetJobDefinition) -> dg.
         "or <exports>/judgeme/, then rebuilds and publishes the marts.",
     )
     def _sensor(context: dg.SensorEvaluationContext, earshot: EarshotResource) -> Iterator:
-        seen: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
         changed: list[str] = []
         now_seen: dict[str, float] = {}
         for vendor in vendors:
             files = newest_files(export_folder(earshot.settings.exports, vendor))
             now_seen.update(files)
-            fresh = [name for name, mtime in files.items() if seen.get(name, -1.0) < mtime]
+            fresh = changed_since(context.cursor, files)
             if fresh:
                 changed.append(vendor)
                 context.log.info(f"{vendor}: {len(fresh)} new or changed export(s)")
