@@ -1,9 +1,9 @@
 """Building a warehouse from a sandbox shop, step by step, as a scheduled run would.
 
 Each step runs in its own process with the project's interpreter and dbt:
-``load_sources`` runs the three dlt sources against the twins, ``dbt`` runs
-one dbt command on the warehouse. The answer-key report and the tests that
-replay days use these.
+``load_sources`` runs the dlt sources against the twins (one after another, in
+one process), ``dbt`` runs one dbt command on the warehouse. The answer-key
+report and the tests that replay days use these.
 """
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ from sandbox.server import SandboxServer, source_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("shopify", "aircall", "judgeme")
+LOAD_EACH = (
+    "import sys\n"
+    "from ingestion.pipelines import run_source\n"
+    "for source in sys.argv[1:]:\n"
+    "    run_source(source)\n"
+)
 
 
 def _environment(warehouse: Path, url: str | None = None) -> dict[str, str]:
@@ -55,11 +61,12 @@ def load_sources(
     ``SOURCES__AIRCALL__TRANSCRIPTS=false``.
     """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    for source in sources:
-        _run(
-            [sys.executable, "-m", f"ingestion.{source}"],
-            {**_environment(warehouse, url), **(settings or {})},
-        )
+    # one process for every source, one after another (as `python -m ingestion.<source>`
+    # each would), so dlt is imported once
+    _run(
+        [sys.executable, "-c", LOAD_EACH, *sources],
+        {**_environment(warehouse, url), **(settings or {})},
+    )
 
 
 def dbt_command(warehouse: Path, *arguments: str) -> tuple[list[str], dict[str, str]]:
