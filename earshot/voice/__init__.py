@@ -26,12 +26,28 @@ CACHE = Path(
 )
 
 
+# a file of sentence vectors that several warehouses share (earshot/voice/cache.py)
+EMBEDDING_CACHE = "EARSHOT_EMBEDDING_CACHE"
+
+
 def encoder():
-    """The sentence encoder the heads read: all-MiniLM-L6-v2 with its tuned top layers."""
+    """The sentence encoder the heads read: all-MiniLM-L6-v2 with its tuned top layers.
+
+    With ``EARSHOT_EMBEDDING_CACHE`` naming a file, its vectors are read from
+    and added to that file, and the model loads only for a text the file lacks.
+    """
     from earshot import language
     from earshot.voice import tuning
 
-    return language.Encoder(tuning.ENCODER_FILE if tuning.ENCODER_FILE.exists() else None)
+    def load() -> language.Encoder:
+        return language.Encoder(tuning.ENCODER_FILE if tuning.ENCODER_FILE.exists() else None)
+
+    cache = os.environ.get(EMBEDDING_CACHE)
+    if cache:
+        from earshot.voice.cache import CachedEncoder
+
+        return CachedEncoder(Path(cache), tuning.shipped_fingerprint(), load)
+    return load()
 
 
 # dbt runs Python models in threads: two reading with a new seed train once.
