@@ -83,12 +83,17 @@ browser-deps:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
+# Tests run in parallel workers (pytest-xdist), one per core; tests sharing a built
+# warehouse stay in one worker (see tests/conftest.py). WORKERS=0 runs them in one process.
+WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadgroup
+
 test: install browser-deps
-	$(BIN)/pytest
+	$(PYTEST)
 
 # While working: everything but the tests that run the whole pipeline or a browser.
 test-quick: install
-	$(BIN)/pytest -m "not e2e and not browser"
+	$(PYTEST) -m "not e2e and not browser"
 
 # Retrain the voice classifier on the seed and earshot/voice/training/ and ship it
 # (earshot/voice/model/); the sandbox's tuning texts are regenerated first and the

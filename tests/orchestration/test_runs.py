@@ -2,7 +2,9 @@
 backfill rebuilds what a full run builds, two runs at once take turns, and CSV exports
 dropped in the watched folder start a run through the sensor.
 
-Each test serves its own small sandbox shop and builds its own warehouse.
+Each test serves its own small sandbox shop and builds its own warehouse, but for the
+whole graph on the S shop, which reads the session's S shop (the ``s_shop`` fixture), and
+the decisions sensor, which reads the session's pipeline run.
 """
 
 import json
@@ -21,7 +23,7 @@ import pytest
 from earshot.settings import Settings
 from sandbox.generate import HISTORY_END, SCALES, generate
 from sandbox.server import SandboxServer
-from tests.conftest import sandbox_environment
+from tests.conftest import BuiltShop, sandbox_environment
 from tests.pipeline import PipelineRun
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +31,9 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
+# per session, not per module: each test builds its own warehouse, so under `pytest -n`
+# the tests spread over the workers and each worker generates this small shop once
+@pytest.fixture(scope="session")
 def shop_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("runs_shop")
     generate(data, seed=5, scale=SCALES["XS"])
@@ -322,16 +326,10 @@ def test_a_decision_recorded_in_the_dashboards_starts_a_run_that_counts_it(
     assert month == [(1, True)]
 
 
-def test_the_whole_graph_on_the_s_shop_passes_every_check(
-    serve, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_the_whole_graph_on_the_s_shop_passes_every_check(s_shop: BuiltShop) -> None:
     from orchestration.definitions import defs
 
-    data = tmp_path_factory.mktemp("s_shop")
-    generate(data, seed=7, scale=SCALES["S"])
-    shop = serve(data, name="s")
-
-    result = shop.run()
+    result = s_shop.run.result
 
     assert result.success
     graph = defs().resolve_asset_graph()

@@ -1,7 +1,8 @@
 """The marts against the answer key of a small (S) sandbox shop.
 
-The shop is built end to end (twins, ingestion, `dbt build`) in a process of
-its own; the answer key is read beside it and never loaded. Themes are scored
+The shop is built end to end once per session (twins, ingestion, `dbt build`,
+through Dagster: the ``s_shop`` fixture); the answer key is read beside it and
+never loaded. Themes are scored
 on both halves of the planted texts: the tuning half and the holdout half.
 """
 
@@ -11,20 +12,17 @@ import duckdb
 import pytest
 
 from earshot.voice import evaluation
-from sandbox import answer_key, harness, voice_texts
-from sandbox.generate import SCALES, generate
+from sandbox import answer_key, voice_texts
+from tests.conftest import BuiltShop
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def shop_and_marts(tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("answer_key")
-    shop = workdir / "shop"
-    generate(shop, seed=7, scale=SCALES["S"])
-    warehouse = harness.build_warehouse(shop, workdir / "warehouse")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        yield shop, con
+def shop_and_marts(s_shop: BuiltShop):
+    assert s_shop.run.result.success
+    with duckdb.connect(str(s_shop.run.warehouse), read_only=True) as con:
+        yield s_shop.shop, con
 
 
 @pytest.mark.parametrize("split", answer_key.SPLITS)
