@@ -34,12 +34,14 @@ def group_of(item: pytest.Item) -> str | None:
         if build in fixtures:
             return build
     definitions = item._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
-    if any(defs[-1].scope == "module" for defs in definitions.values()):
-        # one module's fixture; a shop shape's tests apart from the other shapes'
-        callspec = getattr(item, "callspec", None)
-        shape = callspec.params.get("built") if callspec else None
-        return item.module.__name__ + (f"[{shape}]" if shape else "")  # type: ignore[attr-defined]
-    return None
+    shared = [name for name, defs in definitions.items() if defs[-1].scope == "module"]
+    if not shared:
+        return None
+    # one module's fixtures; each parameter of them (a shop shape) a build of its own
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec else {}
+    values = [f"{name}={params[name]}" for name in shared if name in params]
+    return item.module.__name__ + (f"[{', '.join(values)}]" if values else "")  # type: ignore[attr-defined]
 
 
 def order(items: list[pytest.Item]) -> None:

@@ -80,4 +80,4 @@ class CachedEncoder:
                 found.update(added)
         finally:
             connection.close()
-        return np.stack([found[key] for key in keys]).astype(np.float32)
+        return np.stack([found[key] for key in keys])
