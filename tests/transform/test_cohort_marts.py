@@ -1,12 +1,12 @@
 """The cohort marts against the sandbox: identity, talked-to vs silent, call outcomes, no PII."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from earshot import enrichment
 from tests.conftest import Sandbox
 from tests.pipeline import PipelineRun
 
@@ -107,14 +107,6 @@ def test_churn_follows_the_documented_rule(pipeline_run: PipelineRun) -> None:
     assert rows(pipeline_run, "select count(*) from marts.customers where is_churned") != [(0,)]
 
 
-@pytest.fixture(scope="module")
-def phone_model():
-    spec = importlib.util.spec_from_file_location("int_phone_numbers_normalized", PHONE_MODEL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(
     ("raw", "region", "e164"),
     [
@@ -126,5 +118,15 @@ def phone_model():
         ("12", "US", None),
     ],
 )
-def test_phone_numbers_become_e164(phone_model, raw: str, region: str, e164: str | None) -> None:
-    assert phone_model.to_e164(raw, region) == e164
+def test_phone_numbers_become_e164(raw: str, region: str, e164: str | None) -> None:
+    assert enrichment.to_e164(raw, region) == e164
+
+
+def test_the_phone_model_reads_numbers_with_the_shared_enrichment() -> None:
+    # DuckDB's dbt model and the Spark enrichment step must read numbers one way
+    assert "enrichment.phone_numbers(" in PHONE_MODEL.read_text()
+    table = enrichment.phone_numbers(["(201) 555-0123", "call me maybe"], "US")
+    assert table.to_pylist() == [
+        {"phone_raw": "(201) 555-0123", "phone_e164": "+12015550123"},
+        {"phone_raw": "call me maybe", "phone_e164": None},
+    ]

@@ -10,18 +10,7 @@ Incremental on the raw number: a run reads only numbers not seen before. Run
 with --full-refresh after changing ``phone_default_region``.
 """
 
-import pandas as pd
-import phonenumbers
-
-
-def to_e164(raw, region):
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+from earshot import enrichment
 
 
 def model(dbt, session):
@@ -33,9 +22,4 @@ def model(dbt, session):
     if dbt.is_incremental:
         phones = phones.filter(f"phone_raw not in (select phone_raw from {dbt.this})")
     numbers = [row[0] for row in phones.distinct().order("phone_raw").fetchall()]
-    return pd.DataFrame(
-        {
-            "phone_raw": pd.Series(numbers, dtype="string"),
-            "phone_e164": pd.Series([to_e164(n, region) for n in numbers], dtype="string"),
-        }
-    )
+    return enrichment.phone_numbers(numbers, region)

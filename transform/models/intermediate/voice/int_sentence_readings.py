@@ -13,11 +13,7 @@ seeds/theme_examples.csv, so editing the examples retrains it and re-reads
 every sentence on the next run, no --full-refresh needed.
 """
 
-import numpy as np
-import pyarrow as pa
-
-from earshot import language, voice
-from earshot.voice import reading
+from earshot import enrichment, voice
 
 
 def model(dbt, session):
@@ -40,40 +36,4 @@ def model(dbt, session):
             f" where model_fingerprint = '{classifier.fingerprint}')"
         )
     rows = sentences.order("sentence_hash").fetchall()
-    texts = [row[1] for row in rows]
-    embeddings = (
-        np.array([row[3] for row in rows], dtype=np.float32)
-        if rows
-        else np.zeros((0, language.EMBEDDING_DIMENSIONS), np.float32)
-    )
-    lexicon = np.array([row[2] for row in rows], dtype=np.float64)
-    encoder = None
-
-    def encode(clauses):
-        nonlocal encoder
-        encoder = encoder or voice.encoder()
-        return encoder.encode(clauses)
-
-    readings = reading.read(texts, embeddings, lexicon, classifier, encode, negatable)
-    columns = {
-        name: [] for name in ("sentence_hash", "theme", "probability", "denied_themes", "sentiment")
-    }
-    for row, read in zip(rows, readings, strict=True):
-        for theme, probability in sorted(read.themes.items()) or [(None, None)]:
-            columns["sentence_hash"].append(row[0])
-            columns["theme"].append(theme)
-            columns["probability"].append(probability)
-            columns["denied_themes"].append(", ".join(read.denied) or None)
-            columns["sentiment"].append(read.sentiment)
-    return pa.table(
-        {
-            "sentence_hash": pa.array(columns["sentence_hash"], pa.string()),
-            "theme": pa.array(columns["theme"], pa.string()),
-            "probability": pa.array(columns["probability"], pa.float64()),
-            "denied_themes": pa.array(columns["denied_themes"], pa.string()),
-            "sentiment": pa.array(columns["sentiment"], pa.float64()),
-            "model_fingerprint": pa.array(
-                [classifier.fingerprint] * len(columns["theme"]), pa.string()
-            ),
-        }
-    )
+    return enrichment.sentence_readings(rows, classifier, negatable)

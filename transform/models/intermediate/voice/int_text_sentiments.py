@@ -12,11 +12,9 @@ Incremental on text_hash: a run reads only texts not read by the current
 model; identical texts (a repeated call note) are read once.
 """
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from earshot import language, voice
+from earshot import enrichment, voice
 
 BATCH = 20_000
 
@@ -34,7 +32,7 @@ def model(dbt, session):
     dbt.ref("int_voice_sentences").create_view("earshot_text_sentences")
     dbt.ref("int_sentence_scores").create_view("earshot_sentence_scores")
     hashes = [row[0] for row in texts.order("text_hash").fetchall()]
-    parts = []
+    parts = [enrichment.SENTIMENT_SCHEMA.empty_table()]
     for start in range(0, len(hashes), BATCH):
         batch = hashes[start : start + BATCH]
         table = session.execute(
@@ -55,36 +53,5 @@ def model(dbt, session):
             """,
             [batch],
         ).fetch_arrow_table()
-        if table.num_rows == 0:
-            continue
-        per_text = pc.list_value_length(table["embeddings"]).to_numpy()
-        flat = pc.list_flatten(pc.list_flatten(table["embeddings"])).to_numpy(zero_copy_only=False)
-        vectors = flat.reshape(-1, language.EMBEDDING_DIMENSIONS).astype(np.float32)
-        owner = np.repeat(np.arange(table.num_rows), per_text)
-        means = np.zeros((table.num_rows, language.EMBEDDING_DIMENSIONS), np.float32)
-        np.add.at(means, owner, vectors)
-        means /= np.maximum(per_text, 1).reshape(-1, 1)
-        words = [" ".join(sentences) for sentences in table["sentences"].to_pylist()]
-        scores, labels = classifier.document_sentiments(
-            means, words, table["mean_lexicon"].to_numpy(zero_copy_only=False)
-        )
-        parts.append(
-            pa.table(
-                {
-                    "text_hash": table["text_hash"],
-                    "sentiment_score": pa.array(scores, pa.float64()),
-                    "sentiment_label": pa.array(labels, pa.string()),
-                }
-            )
-        )
-    schema = pa.schema(
-        [
-            ("text_hash", pa.string()),
-            ("sentiment_score", pa.float64()),
-            ("sentiment_label", pa.string()),
-        ]
-    )
-    result = pa.concat_tables(parts) if parts else schema.empty_table()
-    return result.append_column(
-        "model_fingerprint", pa.array([classifier.fingerprint] * result.num_rows, pa.string())
-    )
+        parts.append(enrichment.text_sentiments(table, classifier))
+    return pa.concat_tables(parts)

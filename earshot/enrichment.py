@@ -1,0 +1,164 @@
+"""What Python adds to the warehouse between dbt's SQL models, on any engine.
+
+Four steps need Python: phone numbers read into E.164, sentences embedded and
+scored, sentences read for themes and tone, and whole texts read for tone.
+Each is one function here, from plain rows to an Arrow table. On DuckDB the
+dbt Python models (``transform/models/intermediate/``) call them; on Spark,
+where dbt runs Python models only on Databricks, :mod:`earshot.lake` reads the
+same inputs with Spark SQL, calls the same functions and writes their tables.
+So both engines read customers with one implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from earshot import language, voice
+from earshot.voice import reading, tuning
+
+PHONE_SCHEMA = pa.schema([("phone_raw", pa.string()), ("phone_e164", pa.string())])
+SCORE_SCHEMA = pa.schema(
+    [
+        ("sentence_hash", pa.string()),
+        ("repaired_text", pa.string()),
+        ("lexicon_sentiment", pa.float64()),
+        ("embedding", pa.list_(pa.float32())),
+        ("encoder_fingerprint", pa.string()),
+    ]
+)
+READING_SCHEMA = pa.schema(
+    [
+        ("sentence_hash", pa.string()),
+        ("theme", pa.string()),
+        ("probability", pa.float64()),
+        ("denied_themes", pa.string()),
+        ("sentiment", pa.float64()),
+        ("model_fingerprint", pa.string()),
+    ]
+)
+SENTIMENT_SCHEMA = pa.schema(
+    [
+        ("text_hash", pa.string()),
+        ("sentiment_score", pa.float64()),
+        ("sentiment_label", pa.string()),
+        ("model_fingerprint", pa.string()),
+    ]
+)
+
+
+def to_e164(raw: str, region: str) -> str | None:
+    """A phone number as typed, in E.164; None when it cannot be a number."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_numbers(numbers: Sequence[str], region: str) -> pa.Table:
+    """Each raw number beside its E.164 form, read in ``region`` when it has no country code."""
+    return pa.table(
+        {
+            "phone_raw": pa.array(numbers, pa.string()),
+            "phone_e164": pa.array([to_e164(number, region) for number in numbers], pa.string()),
+        },
+        schema=PHONE_SCHEMA,
+    )
+
+
+def sentence_scores(rows: Sequence[tuple[str, str]], examples: Iterable[str]) -> pa.Table:
+    """Each ``(sentence_hash, text)`` repaired, embedded and given its lexicon score.
+
+    Words are repaired against the embedding model's vocabulary plus the words
+    of the theme examples; the model loads only when there are rows.
+    """
+    encoder = tuning.shipped_fingerprint()
+    vocabulary = language.model_vocabulary() | language.words_in(examples)
+    repaired = [language.repair_typos(text, vocabulary) for _, text in rows]
+    vectors = voice.encoder().encode(repaired) if repaired else []
+    return pa.table(
+        {
+            "sentence_hash": pa.array([row[0] for row in rows], pa.string()),
+            "repaired_text": pa.array(repaired, pa.string()),
+            "lexicon_sentiment": pa.array(
+                [language.lexicon_sentiment(text) for text in repaired], pa.float64()
+            ),
+            "embedding": pa.array([v.tolist() for v in vectors], pa.list_(pa.float32())),
+            "encoder_fingerprint": pa.array([encoder] * len(rows), pa.string()),
+        },
+        schema=SCORE_SCHEMA,
+    )
+
+
+def sentence_readings(
+    rows: Sequence[tuple[str, str, float, Sequence[float]]],
+    classifier: voice.VoiceModel,
+    negatable: set[str],
+) -> pa.Table:
+    """The themes and tone of each ``(sentence_hash, repaired_text, lexicon, embedding)``.
+
+    One row per sentence and theme it carries; a sentence with none keeps one
+    row with a null theme. The encoder loads only if a clause needs embedding.
+    """
+    texts = [row[1] for row in rows]
+    embeddings = (
+        np.array([row[3] for row in rows], dtype=np.float32)
+        if rows
+        else np.zeros((0, language.EMBEDDING_DIMENSIONS), np.float32)
+    )
+    lexicon = np.array([row[2] for row in rows], dtype=np.float64)
+    encoder = None
+
+    def encode(clauses):
+        nonlocal encoder
+        encoder = encoder or voice.encoder()
+        return encoder.encode(clauses)
+
+    readings = reading.read(texts, embeddings, lexicon, classifier, encode, negatable)
+    columns: dict[str, list] = {name: [] for name in READING_SCHEMA.names}
+    for row, read in zip(rows, readings, strict=True):
+        for theme, probability in sorted(read.themes.items()) or [(None, None)]:
+            columns["sentence_hash"].append(row[0])
+            columns["theme"].append(theme)
+            columns["probability"].append(probability)
+            columns["denied_themes"].append(", ".join(read.denied) or None)
+            columns["sentiment"].append(read.sentiment)
+            columns["model_fingerprint"].append(classifier.fingerprint)
+    return pa.table(columns, schema=READING_SCHEMA)
+
+
+def text_sentiments(texts: pa.Table, classifier: voice.VoiceModel) -> pa.Table:
+    """The tone of whole texts, from their sentences (nothing is embedded again).
+
+    ``texts`` has one row per text: ``text_hash``, ``sentences`` (its repaired
+    sentences in order), ``mean_lexicon`` and ``embeddings`` (its sentences'
+    vectors, in the same order).
+    """
+    if texts.num_rows == 0:
+        return SENTIMENT_SCHEMA.empty_table()
+    per_text = pc.list_value_length(texts["embeddings"]).to_numpy()
+    flat = pc.list_flatten(pc.list_flatten(texts["embeddings"])).to_numpy(zero_copy_only=False)
+    vectors = flat.reshape(-1, language.EMBEDDING_DIMENSIONS).astype(np.float32)
+    owner = np.repeat(np.arange(texts.num_rows), per_text)
+    means = np.zeros((texts.num_rows, language.EMBEDDING_DIMENSIONS), np.float32)
+    np.add.at(means, owner, vectors)
+    means /= np.maximum(per_text, 1).reshape(-1, 1)
+    words = [" ".join(sentences) for sentences in texts["sentences"].to_pylist()]
+    lexicon = pc.cast(texts["mean_lexicon"], pa.float64()).to_numpy(zero_copy_only=False)
+    scores, labels = classifier.document_sentiments(means, words, lexicon)
+    return pa.table(
+        {
+            "text_hash": pa.array(texts["text_hash"].to_pylist(), pa.string()),
+            "sentiment_score": pa.array(scores, pa.float64()),
+            "sentiment_label": pa.array(labels, pa.string()),
+            "model_fingerprint": pa.array([classifier.fingerprint] * texts.num_rows, pa.string()),
+        },
+        schema=SENTIMENT_SCHEMA,
+    )
