@@ -37,3 +37,13 @@
         {%- if end is not none %} and {{ column }} < cast('{{ end }}' as timestamp){% endif %})
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The materialization of a model that is incremental by delete+insert.
+
+    On Spark the project's tables are plain Parquet, which has no delete+insert
+    (Delta has, but its jars are fetched at run time), so there such a model
+    is rebuilt whole on every run. -#}
+{% macro incremental_where_supported() -%}
+    {{ return('table' if target.type in ('spark', 'databricks') else 'incremental') }}
+{%- endmacro %}

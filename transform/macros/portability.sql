@@ -25,7 +25,7 @@
 {%- endmacro %}
 
 {% macro default__hash_key(expression) -%}
-    md5(cast({{ expression }} as varchar))
+    md5(cast({{ expression }} as {{ dbt.type_string() }}))
 {%- endmacro %}
 
 {#- The integers 0 .. count - 1 as rows of one column, for spines of months or weeks. -#}
@@ -70,4 +70,73 @@
     "Abandoned Cart", "abandoned_cart" and "abandoned-cart" compare equal. -#}
 {% macro tag_key(text) -%}
     {{ regex_replace_all('lower(' ~ text ~ ')', "'[^a-z0-9]+'", "''") }}
+{%- endmacro %}
+
+{#- A column type as the sources declare it (DuckDB's names) in this warehouse's words. -#}
+{% macro column_type(data_type) -%}
+    {{ return(adapter.dispatch('column_type', 'earshot')(data_type)) }}
+{%- endmacro %}
+
+{% macro default__column_type(data_type) -%}
+    {{ data_type }}
+{%- endmacro %}
+
+{% macro spark__column_type(data_type) -%}
+    {%- set spark_types = {
+        'varchar': 'string',
+        'text': 'string',
+        'timestamp with time zone': 'timestamp',
+        'timestamptz': 'timestamp',
+    } -%}
+    {{ spark_types.get(data_type | lower, data_type) }}
+{%- endmacro %}
+
+{#- Spark. Timestamps there are instants shown in the session's time zone, which
+    the spark target sets to UTC (transform/profiles.yml, earshot/lake.py), and
+    string literals are read as written (spark.sql.parser.escapedStringLiterals),
+    as DuckDB reads them. -#}
+
+{% macro spark__to_utc(column) -%}
+    cast({{ column }} as timestamp)
+{%- endmacro %}
+
+{% macro spark__epoch_to_utc(column) -%}
+    timestamp_seconds({{ column }})
+{%- endmacro %}
+
+{% macro spark__integer_spine(count, column_name) -%}
+    select id as {{ column_name }} from range({{ count }})
+{%- endmacro %}
+
+{% macro spark__regex_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, concat('(?i)', {{ pattern }}), {{ replacement }})
+{%- endmacro %}
+
+{% macro spark__split_to_rows(text, pattern, piece_column, index_column) -%}
+    lateral (
+        select col as {{ piece_column }}, pos + 1 as {{ index_column }}
+        from (select posexplode(split({{ text }}, {{ pattern }})))
+    ) as split_pieces
+{%- endmacro %}
+
+{#- dbt-spark's listagg drops the order by (with a warning), so a transcript's
+    utterances or a document's themes would come out in any order. Spark 4
+    has listagg ... within group (order by ...), as DuckDB has. -#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- if limit_num -%}
+        {{ exceptions.raise_compiler_error("listagg's limit_num is not supported on Spark") }}
+    {%- endif -%}
+    listagg({{ measure }}, {{ delimiter_text }})
+    {%- if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
+{%- endmacro %}
+
+{#- An amount of money shared over a count, to the cent, halves rounded up.
+    Engines divide decimals differently (DuckDB in doubles, Spark in exact
+    decimals) and so round a half cent differently; whole cents over a whole
+    count land on a half exactly or far from it, on every engine. -#}
+{% macro money_per(amount, count) -%}
+    cast(
+        floor(cast({{ amount }} * 100 as bigint) / cast({{ count }} as double) + 0.5) / 100
+        as decimal(18, 2)
+    )
 {%- endmacro %}

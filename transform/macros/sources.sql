@@ -105,7 +105,7 @@
                     ~ " has no data_type in its _sources.yml") }}
             {%- endif %}
             {%- set value = adapter.quote(column.name) if column.name | lower in present else 'null' %}
-            cast({{ value }} as {{ column.data_type }}) as {{ adapter.quote(column.name) }}
+            cast({{ value }} as {{ earshot.column_type(column.data_type) }}) as {{ adapter.quote(column.name) }}
             {{- "," if not loop.last }}
         {%- endfor %}
         {%- if loaded is not none %}

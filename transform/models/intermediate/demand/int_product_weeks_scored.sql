@@ -45,10 +45,10 @@ windowed as (
         count(*) over baseline_weeks as baseline_week_count,
         sum(demand_customers) over recent_weeks as recent_customers,
         {#- each baseline as a 4-week rate, over the baseline weeks there are -#}
-        sum(demand_customers) over baseline_weeks * 4.0
+        cast(sum(demand_customers) over baseline_weeks as double) * 4
         / nullif(count(*) over baseline_weeks, 0) as baseline_customers,
         sum(units) over recent_weeks as recent_units,
-        sum(units) over baseline_weeks * 4.0
+        cast(sum(units) over baseline_weeks as double) * 4
         / nullif(count(*) over baseline_weeks, 0) as baseline_units
     from weekly
     window
@@ -112,7 +112,7 @@ scored as (
         (recent_customers - baseline_customers * greatest(explained_growth, 1))
         / sqrt(
             baseline_customers * greatest(explained_growth, 1)
-            * (1 + 4.0 * greatest(explained_growth, 1) / baseline_week_count)
+            * (1 + 4 * greatest(explained_growth, 1) / cast(baseline_week_count as double))
             + 1
         ) as signal_score,
         baseline_customers * explained_growth as expected_customers

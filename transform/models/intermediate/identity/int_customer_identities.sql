@@ -38,7 +38,9 @@ shopify_customers as (
         customers.email,
         phones.phone_e164,
         customers.created_at,
-        {{ hash_key("'shopify:' || cast(customers.customer_id as varchar)") }} as customer_key
+        {{ hash_key(
+            "'shopify:' || cast(customers.customer_id as " ~ dbt.type_string() ~ ")"
+        ) }} as customer_key
     from customers
     left join phones
         on customers.phone_raw = phones.phone_raw
@@ -115,7 +117,7 @@ by_shopify_id as (
 
     select
         'shopify_customer' as identity_type,
-        cast(customer_id as varchar) as identity_value,
+        cast(customer_id as {{ dbt.type_string() }}) as identity_value,
         customer_key,
         customer_id as shopify_customer_id
     from shopify_customers

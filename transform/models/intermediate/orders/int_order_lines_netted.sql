@@ -7,7 +7,7 @@
     old ones. -#}
 
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     incremental_strategy='delete+insert',
     unique_key='order_id',
     pre_hook="{% if is_incremental() %}delete from {{ this }} where order_id in (select order_id from {{ ref('stg_shopify__orders') }} where (is_test or is_cancelled) and {{ loaded_since_last_run('load_id', window_column='updated_at') }}){% endif %}"

@@ -46,7 +46,8 @@ final as (
         on texts.call_id = calls.call_id
     left join identities as by_shopify_id
         on
-            cast(texts.reviewer_customer_id as varchar) = by_shopify_id.identity_value
+            cast(texts.reviewer_customer_id as {{ dbt.type_string() }})
+            = by_shopify_id.identity_value
             and by_shopify_id.identity_type = 'shopify_customer'
     left join identities as by_email
         on

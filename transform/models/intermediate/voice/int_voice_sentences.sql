@@ -7,7 +7,7 @@
     have all their sentences replaced (delete+insert on document_id). -#}
 
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     incremental_strategy='delete+insert',
     unique_key='document_id'
 ) }}

@@ -11,7 +11,7 @@
     int_voice_documents, because identities can merge after a text arrives. -#}
 
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     incremental_strategy='delete+insert',
     unique_key='document_id'
 ) }}
@@ -53,11 +53,11 @@ call_notes as (
     {#- a note arrives with its call: the call's load stamp is the note's -#}
     select
         'aircall_comment' as source,
-        cast(call_comments.comment_id as varchar) as source_record_id,
+        cast(call_comments.comment_id as {{ dbt.type_string() }}) as source_record_id,
         call_comments.call_id,
         cast(null as bigint) as review_product_id,
         cast(null as bigint) as reviewer_customer_id,
-        cast(null as varchar) as reviewer_email,
+        cast(null as {{ dbt.type_string() }}) as reviewer_email,
         call_comments.comment_text as raw_text,
         calls.started_at as said_at,
         calls.load_id
@@ -75,11 +75,11 @@ transcripts as (
     {#- only what the customer said: the agent's words are not the customer's voice -#}
     select
         'aircall_transcript' as source,
-        cast(utterances.call_id as varchar) as source_record_id,
+        cast(utterances.call_id as {{ dbt.type_string() }}) as source_record_id,
         utterances.call_id,
         cast(null as bigint) as review_product_id,
         cast(null as bigint) as reviewer_customer_id,
-        cast(null as varchar) as reviewer_email,
+        cast(null as {{ dbt.type_string() }}) as reviewer_email,
         {{ dbt.listagg('utterances.utterance_text', "' '", 'order by utterances.utterance_index') }}
             as raw_text,
         calls.started_at as said_at,
@@ -99,7 +99,7 @@ review_texts as (
 
     select
         'judgeme_review' as source,
-        cast(review_id as varchar) as source_record_id,
+        cast(review_id as {{ dbt.type_string() }}) as source_record_id,
         cast(null as bigint) as call_id,
         product_id as review_product_id,
         customer_id as reviewer_customer_id,

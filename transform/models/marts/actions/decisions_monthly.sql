@@ -56,7 +56,7 @@ final as (
         months.month_start,
         coalesce(conversation_months.conversations, 0) as conversations,
         coalesce(decision_months.decisions, 0) as decisions,
-        100.0 * coalesce(decision_months.decisions, 0)
+        cast(100 * coalesce(decision_months.decisions, 0) as double)
         / nullif(conversation_months.conversations, 0) as decisions_per_100_conversations,
         coalesce(decision_months.decisions_after_a_signal, 0) as decisions_after_a_signal,
         decision_months.average_days_from_signal,

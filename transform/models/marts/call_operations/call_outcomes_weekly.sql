@@ -16,7 +16,7 @@ final as (
         direction,
         count(*) as calls,
         sum(case when is_answered then 1 else 0 end) as connected_calls,
-        sum(case when is_answered then 1 else 0 end) * 1.0 / count(*) as connect_rate,
+        cast(sum(case when is_answered then 1 else 0 end) as double) / count(*) as connect_rate,
         avg(talk_seconds) as average_talk_seconds
     from calls
     group by 1, 2, 3

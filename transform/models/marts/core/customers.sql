@@ -108,7 +108,7 @@ final as (
         scored.last_order_at,
         coalesce(scored.orders, 0) as orders,
         cast(coalesce(scored.net_revenue, 0) as decimal(18, 2)) as net_revenue,
-        cast(scored.net_revenue / scored.orders as decimal(18, 2)) as average_order_value,
+        {{ money_per('scored.net_revenue', 'scored.orders') }} as average_order_value,
         cast(coalesce(scored.net_revenue, 0) as decimal(18, 2)) as lifetime_value,
         scored.recency_days,
         scored.recency_score,

@@ -38,16 +38,25 @@ document_sentiment as (
 
 ),
 
+document_theme_names as (
+
+    {#- each theme once per document first: Spark cannot plan a distinct
+        listagg beside another distinct aggregate #}
+    select distinct
+        document_id,
+        theme
+    from sentence_themes
+    where theme is not null
+
+),
+
 document_themes as (
 
     select
-        sentence_themes.document_id,
-        count(distinct sentence_themes.theme) as theme_count,
-        {{ dbt.listagg(
-            'distinct sentence_themes.theme', "', '", 'order by sentence_themes.theme'
-        ) }} as themes
-    from sentence_themes
-    where sentence_themes.theme is not null
+        document_id,
+        count(*) as theme_count,
+        {{ dbt.listagg('theme', "', '", 'order by theme') }} as themes
+    from document_theme_names
     group by 1
 
 ),

@@ -114,15 +114,14 @@ final as (
         cohort_months.months_since_first_order,
         cohort_months.cohort_customers,
         coalesce(monthly.active_customers, 0) as active_customers,
-        coalesce(monthly.active_customers, 0) * 1.0
+        cast(coalesce(monthly.active_customers, 0) as double)
         / cohort_months.cohort_customers as retention_rate,
-        cast(
-            sum(coalesce(monthly.net_revenue, 0)) over (
-                partition by cohort_months.cohort_month
-                order by cohort_months.months_since_first_order
-            ) / cohort_months.cohort_customers
-            as decimal(18, 2)
-        ) as cumulative_net_revenue_per_customer
+        {{ money_per(
+            'sum(coalesce(monthly.net_revenue, 0)) over ('
+            ~ ' partition by cohort_months.cohort_month'
+            ~ ' order by cohort_months.months_since_first_order)',
+            'cohort_months.cohort_customers'
+        ) }} as cumulative_net_revenue_per_customer
 
     from cohort_months
     left join monthly

@@ -18,8 +18,8 @@ final as (
         count(*) as customers,
         sum(orders) as orders,
         cast(sum(net_revenue) as decimal(18, 2)) as net_revenue,
-        cast(sum(net_revenue) / sum(orders) as decimal(18, 2)) as average_order_value,
-        cast(sum(net_revenue) / count(*) as decimal(18, 2)) as lifetime_value
+        {{ money_per('sum(net_revenue)', 'sum(orders)') }} as average_order_value,
+        {{ money_per('sum(net_revenue)', 'count(*)') }} as lifetime_value
     from customers
     group by 1, 2
 

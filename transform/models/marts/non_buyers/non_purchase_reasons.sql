@@ -98,7 +98,7 @@ final as (
             when reasons.call_purpose = 'cart_abandoner_outreach' then reasons.call_id
         end) as cart_abandoner_conversations_citing,
         monthly_conversations.non_buyer_conversations,
-        count(distinct reasons.call_id) * 1.0
+        cast(count(distinct reasons.call_id) as double)
         / monthly_conversations.non_buyer_conversations as share_citing,
         coalesce(unplaced.unplaced_calls, 0) as unplaced_calls
     from reasons

@@ -98,7 +98,7 @@ description_terms as (
         product_id,
         term,
         count(*) as description_uses,
-        count(*) * 1.0 / sum(count(*)) over (partition by product_id) as description_share
+        cast(count(*) as double) / sum(count(*)) over (partition by product_id) as description_share
     from description_words
     group by 1, 2
 
@@ -127,10 +127,10 @@ final as (
         products.product_title,
         joined.term,
         joined.customer_documents,
-        joined.customer_documents * 1.0 / product_documents.documents as customer_share,
+        cast(joined.customer_documents as double) / product_documents.documents as customer_share,
         joined.description_uses,
         joined.description_share,
-        joined.customer_documents * 1.0 / product_documents.documents
+        cast(joined.customer_documents as double) / product_documents.documents
         - joined.description_share as language_gap
     from joined
     inner join products

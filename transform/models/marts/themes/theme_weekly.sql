@@ -57,16 +57,17 @@ windowed as (
 
     select
         *,
-        mentions * 1.0 / nullif(sum(mentions) over (partition by week_start), 0) as share_of_voice,
+        cast(mentions as double)
+        / nullif(sum(mentions) over (partition by week_start), 0) as share_of_voice,
         avg(mentions) over (
             partition by theme order by week_start rows between 4 preceding and 1 preceding
         ) as previous_4_week_average,
         sum(mentions) over (
             partition by theme order by week_start rows between 3 preceding and current row
         ) as last_4_week_mentions,
-        sum(mentions) over (
+        cast(sum(mentions) over (
             partition by theme order by week_start rows between 16 preceding and 4 preceding
-        ) * 4.0 / 13 as baseline_4_week_mentions
+        ) as double) * 4 / 13 as baseline_4_week_mentions
     from filled
 
 ),

@@ -31,8 +31,8 @@ renamed as (
 
     select
         coalesce(
-            cast(linked.transcript_id as varchar) || '-'
-            || cast(linked.utterance_index as varchar),
+            cast(linked.transcript_id as {{ dbt.type_string() }}) || '-'
+            || cast(linked.utterance_index as {{ dbt.type_string() }}),
             linked._dlt_id
         ) as utterance_id,
         transcripts.id as transcript_id,

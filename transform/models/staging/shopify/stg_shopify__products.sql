@@ -15,7 +15,7 @@ renamed as (
         product_type,
         vendor,
         body_html as description_html,
-        trim(regexp_replace(body_html, '<[^>]*>', ' ', 'g')) as description_text,
+        trim({{ regex_replace_all('body_html', "'<[^>]*>'", "' '") }}) as description_text,
         status as product_status,
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('updated_at') }} as updated_at
