@@ -10,13 +10,14 @@ left behind, loads the source while holding the warehouse
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import dlt
 from dlt.common.pipeline import LoadInfo
 
-from earshot import warehouse
+from earshot import lake, warehouse
 from earshot.settings import Settings
 from ingestion.declared import Window
 
@@ -80,9 +81,18 @@ class Loaded:
 
 
 def destination(settings: Settings) -> dlt.common.destination.TDestinationReferenceArg:
-    """The DuckDB warehouse file, or any dlt destination the settings name."""
+    """The DuckDB warehouse file, or any dlt destination the settings name.
+
+    ``filesystem`` writes Parquet for Spark (:mod:`earshot.lake`): to dlt's
+    configured ``bucket_url`` (``DESTINATION__FILESYSTEM__BUCKET_URL``, a bucket
+    in production), else to the lake's ``raw/`` folder.
+    """
     if settings.destination == "duckdb":
         return dlt.destinations.duckdb(str(settings.warehouse))
+    if settings.destination == "filesystem" and not os.environ.get(
+        "DESTINATION__FILESYSTEM__BUCKET_URL"
+    ):
+        return dlt.destinations.filesystem(bucket_url=lake.raw_path(lake.lake_path()).as_uri())
     return settings.destination
 
 

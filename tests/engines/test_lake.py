@@ -1,0 +1,83 @@
+"""Finding the raw tables dlt wrote to a lake, and how Spark is told about them."""
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from earshot import lake
+
+
+def write_schema(dataset: Path, tables: dict) -> None:
+    (dataset / "_dlt_version").mkdir(parents=True)
+    schema = {"name": dataset.name, "tables": tables}
+    record = {"schema_name": dataset.name, "schema": json.dumps(schema)}
+    (dataset / "_dlt_version" / "shop__1.jsonl").write_text(json.dumps(record) + "\n")
+
+
+def write_load(folder: Path, load_id: str, rows: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.Table.from_pylist([{**row, "_dlt_load_id": load_id} for row in rows]),
+        folder / f"{load_id}.parquet",
+    )
+
+
+def test_raw_tables_are_found_with_their_keys_and_dlt_folders_left_out(tmp_path: Path) -> None:
+    dataset = lake.raw_path(tmp_path) / "raw_shop"
+    write_schema(
+        dataset,
+        {
+            "orders": {"columns": {"id": {"primary_key": True}, "name": {}}},
+            "tags": {"columns": {"name": {"primary_key": True}, "call_id": {"primary_key": True}}},
+            "events": {"columns": {"at": {}}},
+        },
+    )
+    write_load(dataset / "orders", "1700000000.1", [{"id": 1, "name": "#1"}])
+    write_load(dataset / "tags", "1700000000.1", [{"name": "vip", "call_id": 7}])
+    write_load(dataset / "events", "1700000000.1", [{"at": "now"}])
+    (dataset / "never_filled").mkdir()
+    write_load(dataset / "_dlt_loads", "1700000000.1", [{"status": 0}])
+
+    found = {table.name: table.primary_key for table in lake.raw_tables(tmp_path)}
+
+    assert found == {"orders": ("id",), "tags": ("name", "call_id"), "events": ()}
+
+
+def test_a_keyed_table_reads_its_latest_load_and_files_stay_external(tmp_path: Path) -> None:
+    table = lake.RawTable("raw_shop", "orders", tmp_path / "orders", ("id",))
+
+    statements = lake.register_statements(table)
+
+    create_files, create_view = statements[-2], statements[-1]
+    assert create_files.startswith("create table `raw_shop`.`orders__files` using parquet")
+    assert f"location '{tmp_path / 'orders'}'" in create_files
+    assert "partition by `id` order by cast(_dlt_load_id as double) desc" in create_view
+    assert create_view.endswith("where earshot_version = 1")
+    assert not any("drop table" in s and "purge" in s for s in statements)
+
+
+def test_no_lake_yet_is_no_tables(tmp_path: Path) -> None:
+    assert list(lake.raw_tables(tmp_path / "missing")) == []
+
+
+def test_the_filesystem_destination_writes_to_the_lake_unless_dlt_names_a_bucket(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from earshot.settings import Settings
+    from ingestion import pipelines
+
+    settings = Settings(
+        warehouse=tmp_path / "earshot.duckdb",
+        published=tmp_path / "p.duckdb",
+        destination="filesystem",
+    )
+    monkeypatch.setenv("EARSHOT_LAKE", str(tmp_path / "lake"))
+    monkeypatch.delenv("DESTINATION__FILESYSTEM__BUCKET_URL", raising=False)
+    assert pipelines.destination(settings).config_params == {
+        "bucket_url": (tmp_path / "lake" / "raw").as_uri()
+    }
+
+    monkeypatch.setenv("DESTINATION__FILESYSTEM__BUCKET_URL", "s3://shop-lake/raw")
+    assert pipelines.destination(settings) == "filesystem"  # dlt reads the bucket itself
