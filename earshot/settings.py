@@ -143,6 +143,16 @@ class Settings:
         return self.warehouse.parent / ".dlt_pipelines"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """Where Dagster's dbt runs on this warehouse keep their artefacts and parse cache.
+
+        One folder per warehouse, reused by every run (runs on a warehouse take
+        its lock one at a time): dbt re-parses only what changed since the last
+        run, where a new folder per run would parse the whole project each time.
+        """
+        return self.warehouse.parent / ".dbt_target"
+
+    @property
     def lock_path(self) -> Path:
         """The file that lets one process at a time write the warehouse."""
         return self.warehouse.with_name(f".{self.warehouse.name}.lock")

@@ -109,6 +109,21 @@ def serve(shop_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         server.stop()
 
 
+def dbt_full_parses(warehouse: Path) -> list[bool]:
+    """For each dbt command Dagster ran on a warehouse, oldest first: did dbt parse the
+    whole project (rather than reuse its last parse)? Read from dbt's own JSON log."""
+    invocations: dict[str, tuple[str, bool]] = {}
+    for log in (warehouse.parent / ".dbt_target").glob("dbt.log*"):
+        for line in log.read_text().splitlines():
+            info = json.loads(line)["info"]
+            first, full = invocations.get(info["invocation_id"], (info["ts"], False))
+            invocations[info["invocation_id"]] = (
+                min(first, info["ts"]),
+                full or info["name"] == "UnableToPartialParse",
+            )
+    return [full for _, full in sorted(invocations.values())]
+
+
 def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
     return {
         event.asset_key.to_user_string()
@@ -169,6 +184,10 @@ def test_a_three_day_backfill_rebuilds_what_a_full_run_builds(serve) -> None:
     )
 
     assert backfill.success
+    # the window reaches dbt without changing its vars: only the warehouse's first
+    # dbt command parsed the whole project, the later ones reused that parse
+    parses = dbt_full_parses(late.warehouse)
+    assert len(parses) >= 4 and parses.count(True) <= 1 and not any(parses[1:])
     partitions = {
         event.materialization.partition
         for event in backfill.get_asset_materialization_events()

@@ -22,20 +22,33 @@
 
 {#- Whether a row's time falls in the partitions a run was asked for.
 
-    Dagster passes a run's partition window as var('earshot_window_start') and
-    var('earshot_window_end') (UTC, end exclusive; no end: through now). An
-    incremental model reprocesses the rows in that window as well as those
-    loaded since its last run, so a backfill of a date range rebuilds that
-    range. With no window (a run from the command line) it is false. -#}
+    Dagster passes a run's partition window as the environment variables
+    EARSHOT_WINDOW_START and EARSHOT_WINDOW_END (UTC, end exclusive; no end:
+    through now); by hand, `--vars '{earshot_window_start: ..., earshot_window_end: ...}'`
+    says the same. An incremental model reprocesses the rows in that window as
+    well as those loaded since its last run, so a backfill of a date range
+    rebuilds that range. With no window (a run from the command line) it is false.
+
+    The window is read only while models run, never while dbt parses: a window
+    that changes with every partition then leaves dbt's parse cache valid. -#}
 {% macro in_partition_window(column) -%}
-    {%- set start = var('earshot_window_start', none) -%}
-    {%- set end = var('earshot_window_end', none) -%}
+    {%- set start = _earshot_window_edge('start') -%}
+    {%- set end = _earshot_window_edge('end') -%}
     {%- if start is none -%}
         false
     {%- else -%}
         ({{ column }} >= cast('{{ start }}' as timestamp)
         {%- if end is not none %} and {{ column }} < cast('{{ end }}' as timestamp){% endif %})
     {%- endif -%}
+{%- endmacro %}
+
+{% macro _earshot_window_edge(edge) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set value = var('earshot_window_' ~ edge, none)
+        or env_var('EARSHOT_WINDOW_' ~ (edge | upper), '') -%}
+    {{ return(value or none) }}
 {%- endmacro %}
 
 

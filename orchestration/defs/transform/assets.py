@@ -2,7 +2,9 @@
 (dbt exposures) as assets downstream of the published marts."""
 
 import json
+import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -74,14 +76,36 @@ TRANSLATOR = EarshotDbtTranslator(
 )
 
 
-def dbt_vars(earshot: EarshotResource, window) -> dict[str, str]:
-    """What a dbt run is told: the warehouse, and the partition window to reprocess."""
-    values = {"earshot_warehouse": str(earshot.settings.warehouse)}
+def dbt_vars(earshot: EarshotResource) -> dict[str, str]:
+    """The vars every dbt run on a warehouse is given: its path, and nothing that varies
+    from run to run, so that dbt can reuse its last parse (a changed var re-parses all)."""
+    return {"earshot_warehouse": str(earshot.settings.warehouse)}
+
+
+def window_environment(window) -> dict[str, str]:
+    """The partition window a run reprocesses, as the environment variables
+    ``in_partition_window`` (transform/macros/incremental.sql) reads while models run."""
+    values = {"EARSHOT_WINDOW_START": "", "EARSHOT_WINDOW_END": ""}
     if window is not None:
-        values["earshot_window_start"] = window.start.strftime("%Y-%m-%d %H:%M:%S")
+        values["EARSHOT_WINDOW_START"] = window.start.strftime("%Y-%m-%d %H:%M:%S")
         if window.end is not None:
-            values["earshot_window_end"] = window.end.strftime("%Y-%m-%d %H:%M:%S")
+            values["EARSHOT_WINDOW_END"] = window.end.strftime("%Y-%m-%d %H:%M:%S")
     return values
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``values`` set, restored afterwards (dagster-dbt hands dbt a copy)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def transform_assets(
@@ -99,9 +123,13 @@ def transform_assets(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, earshot: EarshotResource
     ) -> Iterator[Any]:
         window = partitions.window_of(context)
-        args = ["build", "--vars", json.dumps(dbt_vars(earshot, window))]
+        args = ["build", "--vars", json.dumps(dbt_vars(earshot))]
         with earshot.lock(say=context.log.info):
-            yield from dbt.cli(args, context=context).stream()
+            with environment(window_environment(window)):
+                invocation = dbt.cli(
+                    args, context=context, target_path=earshot.settings.dbt_target_dir
+                )
+            yield from invocation.stream()
 
     return earshot_dbt_assets
 

@@ -15,6 +15,7 @@ import duckdb
 from dagster_dbt import DbtCliResource
 
 from orchestration.defs.resources import EarshotResource
+from orchestration.defs.transform.assets import dbt_vars
 
 CALLS_IDENTIFIED = dg.AssetKey(["intermediate", "int_calls_identified"])
 # A share of tagged calls above this is worth a look: a few one-off tags are normal.
@@ -121,10 +122,12 @@ def source_freshness_check(manifest: dict) -> dg.AssetChecksDefinition:
     def dbt_source_freshness(
         context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, earshot: EarshotResource
     ):
-        variables = json.dumps({"earshot_warehouse": str(earshot.settings.warehouse)})
+        variables = json.dumps(dbt_vars(earshot))
         with earshot.lock(say=context.log.info):
             invocation = dbt.cli(
-                ["source", "freshness", "--vars", variables], raise_on_error=False
+                ["source", "freshness", "--vars", variables],
+                raise_on_error=False,
+                target_path=earshot.settings.dbt_target_dir,
             ).wait()
         results = json.loads((invocation.target_path / "sources.json").read_text())["results"]
         status = {r["unique_id"].split(".", 2)[2]: r for r in results}
