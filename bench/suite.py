@@ -15,7 +15,10 @@ For the shop at ``--scale`` (generated once, then reused from ``--work``):
    (``--full-refresh``), and dbt's build of the SQL models and tests against
    the same compiled SQL run directly in DuckDB. dbt's fixed start-up (a
    command that selects nothing: start, parse, connect) is stated apart.
-4. **Dagster**: the ``daily_refresh`` job on an empty warehouse (every load,
+4. **Spark**: the shop loaded as Parquet by dlt's filesystem destination,
+   then built by ``python -m earshot.lake build`` (docs/engines.md), against
+   DuckDB's full build (``--no-spark`` leaves it out).
+5. **Dagster**: the ``daily_refresh`` job on an empty warehouse (every load,
    dbt build, checks, publication), then again with nothing new
    (``bench/orchestration_bench.py``).
 
@@ -40,7 +43,7 @@ from statistics import median
 
 from _process import run_child
 from dbt_bench import copy_of, daily_and_full, overhead, prepare, timed_dbt
-from ingestion_bench import ROOTS, baseline, load_once
+from ingestion_bench import ROOTS, baseline, environment, load_once
 
 from earshot.settings import PROJECT_ROOT
 from sandbox.generate import HISTORY_END, SCALES
@@ -165,6 +168,44 @@ def builds(shop: Path, work: Path, runs: int, rows: int) -> tuple[list[Stage], P
     return stages, warehouse.parent.parent / "full" / warehouse.name
 
 
+def spark_build(shop: Path, work: Path, runs: int, rows: int, full: float) -> list[Stage]:
+    """The same shop on Spark: dlt's filesystem destination writes the lake, then
+    ``python -m earshot.lake build`` (register, seed, run, enrich, run), against
+    DuckDB's full build. Peak RSS is the Python process's: Spark's JVM is a process
+    the Python process does not wait for, so its memory is not counted."""
+    lake = work / "lake"
+    config = {
+        "EARSHOT_DESTINATION": "filesystem",
+        "DESTINATION__FILESYSTEM__BUCKET_URL": str(lake / "raw"),
+    }
+    loaded, load_peak = 0.0, 0
+    with SandboxServer(shop, rate_limits="off", now=HISTORY_END) as twin:
+        for source in SOURCES:
+            seconds, peak = run_child(
+                [sys.executable, "-m", f"ingestion.{source}"],
+                environment(twin.url, lake / "state" / "earshot.duckdb", config),
+            )
+            loaded, load_peak = loaded + seconds, max(load_peak, peak)
+    build = [sys.executable, "-m", "earshot.lake", "build", "--lake", str(lake)]
+    measured = [run_child(build, {**os.environ, "EARSHOT_LAKE": str(lake)}) for _ in range(runs)]
+    seconds = median(m[0] for m in measured)
+    print(f"spark: loads {loaded:.1f} s, build median {seconds:.1f} s", flush=True)
+    return [
+        Stage(
+            "load all sources to Parquet (dlt filesystem, for Spark)", rows, loaded, 1, load_peak
+        ),
+        Stage(
+            "Spark build (`python -m earshot.lake build`; peak RSS without Spark's JVM)",
+            rows,
+            seconds,
+            runs,
+            max(m[1] for m in measured),
+            f"dbt full build on DuckDB: {full:.1f} s",
+            seconds / full,
+        ),
+    ]
+
+
 def dagster_runs(
     shop: Path, scale: str, work: Path, rows: int, sizes: dict[str, int]
 ) -> list[Stage]:
@@ -249,6 +290,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="runs per stage (default 3, 1 at L)")
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / ".earshot" / "bench")
     parser.add_argument("--docs", type=Path, default=PROJECT_ROOT / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--no-spark", dest="spark", action="store_false", help="leave out the Spark build"
+    )
     args = parser.parse_args()
     runs = args.runs or (1 if args.scale == "L" else 3)
     shop = args.work / f"shop-{args.scale}-{args.seed}"
@@ -260,6 +304,8 @@ def main() -> None:
     stages += loaded
     built, warehouse = builds(shop, work, runs, rows)
     stages += built
+    if args.spark:
+        stages += spark_build(shop, work, runs, rows, built[0].seconds)
     sizes = {"warehouse (dbt full build)": warehouse.stat().st_size}
     stages += dagster_runs(shop, args.scale, work, rows, sizes)
     text = table(args.scale, runs, stages, sizes)
