@@ -148,15 +148,21 @@ def main() -> None:
     measure(warehouse, args.runs)
 
 
-def prepare(shop: Path, warehouse: Path) -> None:
-    """Day 1 loaded and built, day 2 loaded: the starting point of every measured run."""
+def prepare(shop: Path, warehouse: Path) -> dict[str, float]:
+    """Day 1 loaded and built, day 2 loaded: the starting point of every measured run.
+
+    Returns the seconds of each step and the first build's peak RSS in bytes.
+    """
     day_two = last_order_at(shop)
+    figures: dict[str, float] = {}
     with SandboxServer(shop, rate_limits="off") as twin:
         twin.app.set_now(day_two - DAY)
         started = time.perf_counter()
         harness.load_sources(twin.url, warehouse)
-        print(f"day 1 loaded in {time.perf_counter() - started:.0f}s", flush=True)
+        figures["day_one_load"] = time.perf_counter() - started
+        print(f"day 1 loaded in {figures['day_one_load']:.0f}s", flush=True)
         seconds, peak, results = timed_dbt(warehouse, "build")
+        figures["first_build"], figures["first_build_peak"] = seconds, peak
         print(
             f"day 1 first dbt build: {seconds:.1f}s, peak RSS {peak / 2**20:.0f} MiB, "
             f"{len(results['results'])} nodes; slowest: {slowest(results)}",
@@ -165,7 +171,9 @@ def prepare(shop: Path, warehouse: Path) -> None:
         twin.app.set_now(day_two)
         started = time.perf_counter()
         harness.load_sources(twin.url, warehouse)
-        print(f"day 2 loaded in {time.perf_counter() - started:.0f}s", flush=True)
+        figures["day_two_load"] = time.perf_counter() - started
+        print(f"day 2 loaded in {figures['day_two_load']:.0f}s", flush=True)
+    return figures
 
 
 def measure(warehouse: Path, runs: int) -> None:

@@ -9,22 +9,28 @@ For the shop at ``--scale`` (generated once, then reused from ``--work``):
 2. **load <source>**: each dlt source loads the whole shop from the twins
    (rate limits off) into a fresh warehouse, in a process of its own, against
    DuckDB alone reading the same JSONL files into the same tables.
-3. **dbt**: day 1 loaded and built, day 2 loaded (``bench/dbt_bench.py``);
+3. **dbt**: day 1 loaded and built on an empty warehouse (the first build:
+   every sentence scored), day 2 loaded (``bench/dbt_bench.py``);
    then, from copies of that warehouse, the daily build (``dbt build``: the
    incremental models take only the new loads) against the full build
    (``--full-refresh``), and dbt's build of the SQL models and tests against
    the same compiled SQL run directly in DuckDB. dbt's fixed start-up (a
    command that selects nothing: start, parse, connect) is stated apart.
-4. **Spark**: the shop loaded as Parquet by dlt's filesystem destination,
-   then built by ``python -m earshot.lake build`` (docs/engines.md), against
-   DuckDB's full build (``--no-spark`` leaves it out).
-5. **Dagster**: the ``daily_refresh`` job on an empty warehouse (every load,
+4. **Dagster**: the ``daily_refresh`` job on an empty warehouse (every load,
    dbt build, checks, publication), then again with nothing new
    (``bench/orchestration_bench.py``).
+5. **Spark**: the shop loaded as Parquet by dlt's filesystem destination,
+   then built by ``python -m earshot.lake build`` (docs/engines.md), against
+   DuckDB's full build (``--no-spark`` leaves it out).
 
 Wall times are medians of ``--runs`` (3, or 1 at L; Dagster runs once), peak
 RSS is the largest of the stage's processes. The table replaces the scale's
 section of ``--docs`` (docs/benchmarks.md), with the command and the date.
+
+The L shop takes hours. With ``--resume`` (the default at L) the work folder is
+``<work>/run-<scale>-<seed>`` and each finished step's figures are kept in its
+``steps.json``: a run that is stopped, or fails, starts again at the first step
+that had not finished. The folder is removed once the table is written.
 """
 
 from __future__ import annotations
@@ -36,10 +42,14 @@ import re
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 from _process import run_child
 from dbt_bench import copy_of, daily_and_full, overhead, prepare, timed_dbt
@@ -80,6 +90,35 @@ class Stage:
         ]
 
 
+class Steps:
+    """The figures of the steps already measured in a work folder, kept in ``steps.json``.
+
+    ``measured(name, measure)`` returns the figures ``measure()`` produced, now or in
+    an earlier run on the same folder; without a file, every step is measured.
+    """
+
+    def __init__(self, record: Path | None) -> None:
+        self.record = record
+        self.done: dict[str, Any] = (
+            json.loads(record.read_text()) if record and record.exists() else {}
+        )
+
+    def measured(self, name: str, measure: Callable[[], Any]) -> Any:
+        if name in self.done:
+            print(f"{name}: measured in an earlier run, kept", flush=True)
+            return self.done[name]
+        figures = measure()
+        self.done[name] = figures
+        if self.record:
+            self.record.write_text(json.dumps(self.done, indent=1))
+        return figures
+
+    def stages(self, name: str, measure: Callable[[], list[Stage]]) -> list[Stage]:
+        """The rows ``measure()`` returns, kept as figures between runs."""
+        kept = self.measured(name, lambda: [asdict(stage) for stage in measure()])
+        return [Stage(**stage) for stage in kept]
+
+
 def generated(shop: Path, scale: str, seed: int) -> Stage:
     """The shop at ``scale``, generated now or earlier: how long it took and its records."""
     record = shop / "generation.json"
@@ -94,46 +133,83 @@ def generated(shop: Path, scale: str, seed: int) -> Stage:
     return Stage("generate the shop", figures["records"], figures["seconds"], 1, figures["peak"])
 
 
-def loads(shop: Path, work: Path, runs: int) -> tuple[list[Stage], int]:
+def loads(shop: Path, work: Path, runs: int, steps: Steps) -> tuple[list[Stage], int]:
     """A full load of each source, against DuckDB alone; and the rows they loaded in all."""
-    stages, all_rows = [], 0
-    with SandboxServer(shop, rate_limits="off", now=HISTORY_END) as twin:
+    stages: list[Stage] = []
+    pending = any(f"load {source}" not in steps.done for source in SOURCES)
+    twins = SandboxServer(shop, rate_limits="off", now=HISTORY_END) if pending else nullcontext()
+    with twins as twin:
         for source in SOURCES:
-            duck = baseline(shop, source, work)
-            measured = [
-                load_once(source, twin.url, work / f"load_{source}" / "earshot.duckdb")
-                for _ in range(runs)
-            ]
-            seconds = median(m[0] for m in measured)
-            rows = measured[0][3]
-            all_rows += rows
-            stages.append(
-                Stage(
-                    f"load {source} (dlt, from the API)",
-                    rows,
-                    seconds,
-                    runs,
-                    max(m[1] for m in measured),
-                    f"DuckDB alone: {duck:.1f} s",
-                    seconds / duck,
-                )
-            )
-            print(f"load {source}: {rows:,} rows, median {seconds:.1f} s", flush=True)
-    return stages, all_rows
+            stages += steps.stages(f"load {source}", partial(load, shop, source, twin, work, runs))
+    return stages, sum(stage.rows or 0 for stage in stages)
 
 
-def builds(shop: Path, work: Path, runs: int, rows: int) -> tuple[list[Stage], Path]:
-    """dbt: the daily build against the full one, dbt against its compiled SQL, its start-up."""
+def load(shop: Path, source: str, twin: SandboxServer, work: Path, runs: int) -> list[Stage]:
+    duck = baseline(shop, source, work)
+    measured = [
+        load_once(source, twin.url, work / f"load_{source}" / "earshot.duckdb") for _ in range(runs)
+    ]
+    shutil.rmtree(work / f"load_{source}", ignore_errors=True)
+    seconds = median(m[0] for m in measured)
+    rows = measured[0][3]
+    print(f"load {source}: {rows:,} rows, median {seconds:.1f} s", flush=True)
+    return [
+        Stage(
+            f"load {source} (dlt, from the API)",
+            rows,
+            seconds,
+            runs,
+            max(m[1] for m in measured),
+            f"DuckDB alone: {duck:.1f} s",
+            seconds / duck,
+        )
+    ]
+
+
+def builds(
+    shop: Path, work: Path, runs: int, rows: int, steps: Steps, sizes: dict[str, int]
+) -> list[Stage]:
+    """dbt: the daily build against the full one, dbt against its compiled SQL, its start-up.
+
+    Adds the full build's warehouse size to ``sizes``.
+    """
     warehouse = work / "dbt" / "day" / "earshot.duckdb"
-    prepare(shop, warehouse)
+    first = steps.stages("dbt day 1 built, day 2 loaded", lambda: first_build(shop, warehouse))
+    full_and_daily = steps.stages(
+        "dbt daily and full", lambda: full_against_daily(warehouse, runs, rows)
+    )
+    # the last full build's copy, as daily_and_full left it
+    full_copy = warehouse.parent.parent / "full" / warehouse.name
+    sizes.update(
+        steps.measured(
+            "dbt full build's size",
+            lambda: {"warehouse (dbt full build)": full_copy.stat().st_size},
+        )
+    )
+    start = steps.stages("dbt start-up", lambda: startup(warehouse, runs))
+    sql = steps.stages("dbt overhead", lambda: sql_overhead(warehouse, runs, start[0].seconds))
+    return first + full_and_daily + start + sql
+
+
+def first_build(shop: Path, warehouse: Path) -> list[Stage]:
+    """Day 1 loaded and built on an empty warehouse, day 2 loaded (``bench/dbt_bench.py``)."""
+    figures = prepare(shop, warehouse)
+    return [
+        Stage(
+            "dbt first build (day 1, empty warehouse; every sentence scored)",
+            None,
+            figures["first_build"],
+            1,
+            int(figures["first_build_peak"]),
+        )
+    ]
+
+
+def full_against_daily(warehouse: Path, runs: int, rows: int) -> list[Stage]:
     builds = daily_and_full(warehouse, runs)
     full = median(builds["full"]["seconds"])
     daily = median(builds["daily"]["seconds"])
-    startup = [timed_dbt(copy_of(warehouse, "startup"), *NOTHING)[0] for _ in range(runs)]
-    start = median(startup)
-    sql = overhead(warehouse, runs)
-    dbt_sql, direct = median(sql["dbt"]), median(sql["direct"])
-    stages = [
+    return [
         Stage("dbt full build (`--full-refresh`)", rows, full, runs, max(builds["full"]["peaks"])),
         Stage(
             "dbt daily build (`dbt build`, day 2)",
@@ -144,7 +220,21 @@ def builds(shop: Path, work: Path, runs: int, rows: int) -> tuple[list[Stage], P
             f"full build: {full:.1f} s",
             daily / full,
         ),
-        Stage("dbt start-up (selects nothing)", None, start, runs, None),
+    ]
+
+
+def startup(warehouse: Path, runs: int) -> list[Stage]:
+    measured = [timed_dbt(copy_of(warehouse, "startup"), *NOTHING) for _ in range(runs)]
+    seconds = median(m[0] for m in measured)
+    return [
+        Stage("dbt start-up (selects nothing)", None, seconds, runs, max(m[1] for m in measured))
+    ]
+
+
+def sql_overhead(warehouse: Path, runs: int, start: float) -> list[Stage]:
+    sql = overhead(warehouse, runs)
+    dbt_sql, direct = median(sql["dbt"]), median(sql["direct"])
+    return [
         Stage(
             "dbt SQL models and tests, start-up included",
             None,
@@ -164,8 +254,6 @@ def builds(shop: Path, work: Path, runs: int, rows: int) -> tuple[list[Stage], P
             (dbt_sql - start) / direct,
         ),
     ]
-    # the last full build's copy, as daily_and_full left it
-    return stages, warehouse.parent.parent / "full" / warehouse.name
 
 
 def spark_build(shop: Path, work: Path, runs: int, rows: int, full: float) -> list[Stage]:
@@ -206,12 +294,11 @@ def spark_build(shop: Path, work: Path, runs: int, rows: int, full: float) -> li
     ]
 
 
-def dagster_runs(
-    shop: Path, scale: str, work: Path, rows: int, sizes: dict[str, int]
-) -> list[Stage]:
+def dagster_runs(shop: Path, scale: str, work: Path, rows: int) -> dict[str, Any]:
     """The whole pipeline through Dagster, once on an empty warehouse and once with nothing new.
 
-    Adds the warehouse's and the published marts' sizes after the first run to ``sizes``.
+    Returns the rows (``stages``, as figures) and the warehouse's and the published
+    marts' ``sizes`` after the first run.
     """
     out = work / "dagster.json"
     command = [
@@ -234,9 +321,11 @@ def dagster_runs(
     if failed:
         raise SystemExit(f"Dagster runs failed: {failed}")
     first, daily = found[0], found[1]
-    sizes["warehouse (Dagster run)"] = first["warehouse_bytes"]
-    sizes["published marts"] = first["published_bytes"]
-    return [
+    sizes = {
+        "warehouse (Dagster run)": first["warehouse_bytes"],
+        "published marts": first["published_bytes"],
+    }
+    stages = [
         Stage("Dagster `daily_refresh`, empty warehouse", rows, first["seconds"], 1, peak),
         Stage(
             "Dagster `daily_refresh`, nothing new",
@@ -248,6 +337,7 @@ def dagster_runs(
             daily["seconds"] / first["seconds"],
         ),
     ]
+    return {"stages": [asdict(stage) for stage in stages], "sizes": sizes}
 
 
 def table(scale: str, runs: int, stages: list[Stage], sizes: dict[str, int]) -> str:
@@ -293,21 +383,36 @@ def main() -> None:
     parser.add_argument(
         "--no-spark", dest="spark", action="store_false", help="leave out the Spark build"
     )
+    parser.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        help="keep each step's figures in <work>/run-<scale>-<seed> and start again where a "
+        "stopped run left off (default: on at L, off otherwise)",
+    )
     args = parser.parse_args()
     runs = args.runs or (1 if args.scale == "L" else 3)
+    resume = args.resume if args.resume is not None else args.scale == "L"
     shop = args.work / f"shop-{args.scale}-{args.seed}"
     shop.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"earshot-bench-{args.scale}-", dir=args.work))
+    if resume:
+        work = args.work / f"run-{args.scale}-{args.seed}"
+        work.mkdir(exist_ok=True)
+    else:
+        work = Path(tempfile.mkdtemp(prefix=f"earshot-bench-{args.scale}-", dir=args.work))
+    steps = Steps(work / "steps.json" if resume else None)
     print(f"make bench: scale {args.scale}, {runs} run(s) per stage, work in {work}", flush=True)
     stages = [generated(shop, args.scale, args.seed)]
-    loaded, rows = loads(shop, work, runs)
+    loaded, rows = loads(shop, work, runs, steps)
     stages += loaded
-    built, warehouse = builds(shop, work, runs, rows)
+    sizes: dict[str, int] = {}
+    built = builds(shop, work, runs, rows, steps, sizes)
     stages += built
+    dagster = steps.measured("dagster", lambda: dagster_runs(shop, args.scale, work, rows))
+    stages += [Stage(**stage) for stage in dagster["stages"]]
+    sizes.update(dagster["sizes"])
     if args.spark:
-        stages += spark_build(shop, work, runs, rows, built[0].seconds)
-    sizes = {"warehouse (dbt full build)": warehouse.stat().st_size}
-    stages += dagster_runs(shop, args.scale, work, rows, sizes)
+        full = next(stage for stage in built if stage.name.startswith("dbt full build"))
+        stages += steps.stages("spark", lambda: spark_build(shop, work, runs, rows, full.seconds))
     text = table(args.scale, runs, stages, sizes)
     print(text, flush=True)
     write_section(args.docs, args.scale, text)

@@ -1,0 +1,70 @@
+"""`make bench`'s bookkeeping: steps kept between runs, and the table's place in the docs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from earshot.settings import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+
+import suite
+
+
+def _stage(seconds: float) -> list[suite.Stage]:
+    return [suite.Stage("load shopify (dlt, from the API)", 10, seconds, 1, 2**20, "base", 2.0)]
+
+
+def test_a_resumed_run_keeps_the_steps_an_earlier_run_finished(tmp_path: Path) -> None:
+    record = tmp_path / "steps.json"
+    calls: list[str] = []
+
+    def measure(name: str, seconds: float):
+        def run() -> list[suite.Stage]:
+            calls.append(name)
+            return _stage(seconds)
+
+        return run
+
+    first = suite.Steps(record)
+    assert first.stages("load shopify", measure("load shopify", 1.5)) == _stage(1.5)
+
+    def stopped() -> list[suite.Stage]:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        first.stages("dbt", stopped)
+
+    again = suite.Steps(record)
+    kept = again.stages("load shopify", measure("load shopify", 9.9))
+    rest = again.stages("dbt", measure("dbt", 3.0))
+
+    assert kept == _stage(1.5)
+    assert rest == _stage(3.0)
+    assert calls == ["load shopify", "dbt"]
+
+
+def test_without_a_record_every_run_measures_again(tmp_path: Path) -> None:
+    suite.Steps(None).stages("load shopify", lambda: _stage(1.0))
+
+    assert suite.Steps(None).stages("load shopify", lambda: _stage(2.0)) == _stage(2.0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_scale_s_table_replaces_its_own_section_only(tmp_path: Path) -> None:
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text(
+        "# Benchmarks\n\n<!-- make bench S: start -->\nold S\n<!-- make bench S: end -->\n\n"
+        "<!-- make bench M: start -->\nold M\n<!-- make bench M: end -->\n\n## After\n"
+    )
+
+    suite.write_section(docs, "S", "new S table")
+    suite.write_section(docs, "L", "new L table")
+
+    text = docs.read_text()
+    assert "old S" not in text and "new S table" in text
+    assert "old M" in text and "## After" in text
+    assert text.index("new S table") < text.index("old M") < text.index("new L table")
