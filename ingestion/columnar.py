@@ -9,6 +9,14 @@ unnests the child lists into their own tables and flattens objects into
 ``parent__child`` columns (the names dlt gives them), and dlt receives Arrow
 batches it only has to write.
 
+Each record's last version read wins: a record read twice in one load (an
+order edited while the pages were read) keeps its later version and only that
+version's child rows, and a child list repeating a key keeps its last element.
+The tables leave deduplicated by key, so a resource whose whole load goes
+through one spool declares :data:`DEDUPLICATED_MERGE` and dlt's merge inserts
+them as they are, without a window over the staged rows (that window held a
+large first load's peak memory).
+
 The declared columns are cast to their declared types (the record contracts
 check those values first, so a cast cannot fail on a record that was let
 through); a text column named ``*_at`` whose every value is an ISO timestamp
@@ -37,6 +45,8 @@ from ingestion.contracts import TYPE_CHECKS
 BATCH_ROWS = 50_000
 SAMPLE_ROWS = 20_480
 MEMORY_LIMIT = "1GB"
+# dlt's merge, told the staged rows are already unique by key (see above)
+DEDUPLICATED_MERGE = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
 
 
 class _DeclaredHintsWin(logging.Filter):
@@ -80,6 +90,7 @@ class Layout:
     root: str
     columns: dict[str, dict[str, Any]]
     children: tuple[Child, ...]
+    primary_key: tuple[str, ...] = ("id",)
 
     def tables(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Every table the layout declares, with its declared columns."""
@@ -88,13 +99,16 @@ class Layout:
             **{child.table(self.root): child.columns for child in self.children},
         }
 
-    @functools.cached_property
-    def child_hints(self) -> dict[str, Any]:
-        """dlt hints of each child table: merged on its key, replaced per parent."""
+    @functools.cache  # noqa: B019 - a layout is a module constant, never freed
+    def child_hints(self, deduplicated: bool = False) -> dict[str, Any]:
+        """dlt hints of each child table: merged on its key, replaced per parent.
+
+        ``deduplicated``: the load's rows come from one spool, unique by key.
+        """
         return {
             child.table(self.root): dlt.mark.make_hints(
                 table_name=child.table(self.root),
-                write_disposition="merge",
+                write_disposition=DEDUPLICATED_MERGE if deduplicated else "merge",
                 primary_key=list(child.primary_key),
                 columns=[{"name": name, **hints} for name, hints in child.columns.items()],
                 **({"merge_key": child.parent_key} if child.parent_key else {}),
@@ -228,6 +242,7 @@ class Spool:
             connection.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
             connection.execute(f"set temp_directory = '{self.folder / 'spill'}'")
             self._read(connection)
+            _keep_last(connection, "root", self.layout.primary_key)
             lists = {child.path for child in self.layout.children}
             yield from self._batches(
                 connection, self.layout.root, "root", self.layout.columns, skip=lists, depth=()
@@ -236,6 +251,7 @@ class Spool:
                 source = self._unnest(connection, child.path)
                 if source is None:
                     continue
+                _keep_last(connection, source, child.primary_key)
                 yield from self._batches(
                     connection,
                     child.table(self.layout.root),
@@ -325,6 +341,25 @@ class Spool:
         )
         for batch in reader:
             yield table, batch
+
+
+def _keep_last(connection: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...]) -> None:
+    """Delete every row of ``table`` but the last (in the order read) of each ``key``.
+
+    The tables are written in the order the records were read, so ``rowid`` is
+    that order. Counting the keys first keeps the usual load, where every key
+    is unique, to one aggregate.
+    """
+    columns = ", ".join(quoted(column) for column in key)
+    rows, keys = connection.execute(
+        f"select count(*), count(distinct ({columns})) from {table}"
+    ).fetchone()
+    if rows == keys:
+        return
+    connection.execute(
+        f"delete from {table} where rowid in (select rowid from {table} "
+        f"qualify row_number() over (partition by {columns} order by rowid desc) > 1)"
+    )
 
 
 def _schema(connection: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:

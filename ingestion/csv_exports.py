@@ -27,6 +27,7 @@ from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict, filesystem
 
 from ingestion.aircall import CALLS
+from ingestion.columnar import DEDUPLICATED_MERGE
 from ingestion.contracts import Quarantine
 from ingestion.declared import load_items
 from ingestion.judgeme import REVIEWS
@@ -148,11 +149,24 @@ def review_from_export(row: dict[str, str], source_file: str, line: int) -> dict
     }
 
 
+# Every changed file arrives in one page, so a run reads them all into one spool:
+# a record in two exports keeps its version from the file modified last.
+FILES_PER_RUN = 1_000_000
+
+
 def changed_files(bucket_url: str, file_glob: str) -> DltResource:
-    """The files in ``bucket_url`` added or changed since the last run (by modification time)."""
-    files = filesystem(bucket_url=bucket_url, file_glob=file_glob)
+    """The files in ``bucket_url`` added or changed since the last run (by modification time).
+
+    One list per run, the earliest modified first (see :func:`in_order_read`).
+    """
+    files = filesystem(bucket_url=bucket_url, file_glob=file_glob, files_per_page=FILES_PER_RUN)
     files.apply_hints(incremental=dlt.sources.incremental("modification_date"))
     return files
+
+
+def in_order_read(files: list[FileItemDict]) -> list[FileItemDict]:
+    """The files in the order they were last modified (by name when at the same moment)."""
+    return sorted(files, key=lambda file: (file["modification_date"], file["file_name"]))
 
 
 @dlt.source(name="aircall_csv")
@@ -173,13 +187,13 @@ def aircall_csv_source(
     ours = {_digits(n) for n in company_numbers or []}
     CALLS.declare()
 
-    @dlt.transformer(name="calls", primary_key="id", write_disposition="merge")
+    @dlt.transformer(name="calls", primary_key="id", write_disposition=DEDUPLICATED_MERGE)
     def calls(files: list[FileItemDict]) -> Iterator[Any]:
         pages = (
             [call_from_export(row, ours, file["file_name"], line) for line, row in _rows(file)]
-            for file in files
+            for file in in_order_read(files)
         )
-        yield from load_items(pages, CALLS, quarantine)
+        yield from load_items(pages, CALLS, quarantine, deduplicated=True)
 
     return changed_files(bucket_url, file_glob) | calls
 
@@ -190,13 +204,13 @@ def judgeme_csv_source(bucket_url: str = dlt.config.value, file_glob: str = "*.c
     quarantine = Quarantine()
     REVIEWS.declare()
 
-    @dlt.transformer(name="reviews", primary_key="id", write_disposition="merge")
+    @dlt.transformer(name="reviews", primary_key="id", write_disposition=DEDUPLICATED_MERGE)
     def reviews(files: list[FileItemDict]) -> Iterator[Any]:
         pages = (
             [review_from_export(row, file["file_name"], line) for line, row in _rows(file)]
-            for file in files
+            for file in in_order_read(files)
         )
-        yield from load_items(pages, REVIEWS, quarantine)
+        yield from load_items(pages, REVIEWS, quarantine, deduplicated=True)
 
     return changed_files(bucket_url, file_glob) | reviews
 

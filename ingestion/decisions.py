@@ -23,9 +23,9 @@ from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict
 
 from earshot import decisions
-from ingestion.columnar import Layout
+from ingestion.columnar import DEDUPLICATED_MERGE, Layout
 from ingestion.contracts import QUARANTINE_HINTS, Contract, Quarantine
-from ingestion.csv_exports import changed_files
+from ingestion.csv_exports import changed_files, in_order_read
 from ingestion.declared import Declared, load_items
 
 DECISION_COLUMNS = {
@@ -47,7 +47,7 @@ DECISIONS = Declared(
         also=decisions.problem_of,
         key="decision_id",
     ),
-    Layout(root="decisions", columns=DECISION_COLUMNS, children=()),
+    Layout(root="decisions", columns=DECISION_COLUMNS, children=(), primary_key=("decision_id",)),
 )
 
 
@@ -84,15 +84,17 @@ def decisions_source(bucket_url: str, file_glob: str = "*.jsonl") -> DltResource
     quarantine = Quarantine()
     DECISIONS.declare()
 
-    @dlt.transformer(name="decisions", primary_key="decision_id", write_disposition="merge")
+    @dlt.transformer(
+        name="decisions", primary_key="decision_id", write_disposition=DEDUPLICATED_MERGE
+    )
     def decisions_table(files: list[FileItemDict]) -> Iterator[Any]:
         pages = []
-        for file in files:
+        for file in in_order_read(files):
             records, unreadable = read_store(file, quarantine)
             if unreadable:
                 yield dlt.mark.with_hints(unreadable, QUARANTINE_HINTS, create_table_variant=True)
             pages.append(records)
-        yield from load_items(pages, DECISIONS, quarantine)
+        yield from load_items(pages, DECISIONS, quarantine, deduplicated=True)
 
     return changed_files(bucket_url, file_glob) | decisions_table
 

@@ -191,12 +191,19 @@ def load_items(
     quarantine: Quarantine,
     cursor: Cursor | None = None,
     filter_by_cursor: bool = False,
+    deduplicated: bool = False,
 ) -> Iterator[Any]:
     """What a resource yields for its pages; see the top of this module.
 
     ``filter_by_cursor`` leaves out records older than the cursor's start, for
     an API that has no filter of its own (Judge.me); an API that filters gets
     the start as a query parameter instead.
+
+    ``deduplicated``: ``pages`` are the resource's whole load in this run, so the
+    tables leave one spool unique by key, and the child tables say so to dlt
+    (the resource itself declares ``columnar.DEDUPLICATED_MERGE``). A resource
+    called once per batch of files loads several spools in one run, which may
+    repeat a key between them, and leaves dlt's merge to deduplicate.
     """
     layout = declared.layout
     spool = Spool(layout)
@@ -217,17 +224,15 @@ def load_items(
                     cursor.observe(batch)
                 yield batch
             else:
-                yield dlt.mark.with_hints(
-                    batch, layout.child_hints[table], create_table_variant=True
-                )
-        yield from _never_loaded(layout, filled)
+                yield _as_child(layout, table, batch, deduplicated)
+        yield from _never_loaded(layout, filled, deduplicated)
         if cursor is not None:
             cursor.save()
     finally:
         spool.close()
 
 
-def _never_loaded(layout: Layout, filled: set[str]) -> Iterator[Any]:
+def _never_loaded(layout: Layout, filled: set[str], deduplicated: bool) -> Iterator[Any]:
     """An empty table, with its declared columns, for each declared table dlt has not yet seen."""
     schema = dlt.current.source_schema()
     for table, columns in layout.tables().items():
@@ -235,11 +240,14 @@ def _never_loaded(layout: Layout, filled: set[str]) -> Iterator[Any]:
         if table in filled or (known is not None and has_table_seen_data(known)):
             continue
         empty = pa.table({name: pa.array([], arrow_type(hints)) for name, hints in columns.items()})
-        yield empty if table == layout.root else _as_child(layout, table, empty)
+        yield empty if table == layout.root else _as_child(layout, table, empty, deduplicated)
 
 
-def _as_child(layout: Layout, table: str, batch: pa.RecordBatch | pa.Table) -> Any:
-    return dlt.mark.with_hints(batch, layout.child_hints[table], create_table_variant=True)
+def _as_child(
+    layout: Layout, table: str, batch: pa.RecordBatch | pa.Table, deduplicated: bool
+) -> Any:
+    hints = layout.child_hints(deduplicated)[table]
+    return dlt.mark.with_hints(batch, hints, create_table_variant=True)
 
 
 def arrow_type(hints: dict[str, Any]) -> pa.DataType:

@@ -18,7 +18,7 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingestion.columnar import Child, Layout
+from ingestion.columnar import DEDUPLICATED_MERGE, Child, Layout
 from ingestion.contracts import Contract, Quarantine, one_of
 from ingestion.declared import Cursor, Declared, Window, load_items
 from ingestion.http import VendorClient, read_ahead
@@ -219,12 +219,12 @@ def aircall_source(
     CALLS.declare()
     TRANSCRIPTS.declare()
 
-    @dlt.resource(name="calls", primary_key="id", write_disposition="merge")
+    @dlt.resource(name="calls", primary_key="id", write_disposition=DEDUPLICATED_MERGE)
     def calls() -> Iterator[Any]:
         cursor = Cursor("started_at", start_date, lag=lookback_days * DAY, window=window)
         end = int(time.time()) if cursor.end is None else int(cursor.end) - 1  # "to" is inclusive
         windows = calls_in_window(client, int(cursor.start), end)
-        yield from load_items(read_ahead(windows), CALLS, quarantine, cursor)
+        yield from load_items(read_ahead(windows), CALLS, quarantine, cursor, deduplicated=True)
 
     @dlt.transformer(
         data_from=calls,

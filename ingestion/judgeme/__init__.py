@@ -8,7 +8,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from ingestion.columnar import Layout
+from ingestion.columnar import DEDUPLICATED_MERGE, Layout
 from ingestion.contracts import Contract, Quarantine, parse_timestamp
 from ingestion.declared import Cursor, Declared, Window, load_items
 from ingestion.http import VendorClient, read_ahead
@@ -76,12 +76,14 @@ def judgeme_source(
     first_updated_at = parse_timestamp(start_date)
     REVIEWS.declare()
 
-    @dlt.resource(name="reviews", primary_key="id", write_disposition="merge")
+    @dlt.resource(name="reviews", primary_key="id", write_disposition=DEDUPLICATED_MERGE)
     def reviews() -> Iterator[Any]:
         # Judge.me cannot filter by updated_at: unchanged reviews are left out here
         cursor = Cursor("updated_at", first_updated_at, window=window)
         pages = read_ahead(review_pages(client, auth))
-        yield from load_items(pages, REVIEWS, quarantine, cursor, filter_by_cursor=True)
+        yield from load_items(
+            pages, REVIEWS, quarantine, cursor, filter_by_cursor=True, deduplicated=True
+        )
 
     return reviews
 

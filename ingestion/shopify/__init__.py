@@ -15,7 +15,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from ingestion.columnar import Child, Layout
+from ingestion.columnar import DEDUPLICATED_MERGE, Child, Layout
 from ingestion.contracts import Contract, Quarantine, parse_timestamp
 from ingestion.declared import Cursor, Declared, Window, load_items
 from ingestion.http import VendorClient, read_ahead, shopify_pause
@@ -354,8 +354,10 @@ def shopify_source(
             # fetching its next page in its own thread while the last is written.
             client = VendorClient(**client_settings)
             read = read_ahead(paginate(client, resource, params))
-            yield from load_items(read, declared, quarantine, cursor)
+            yield from load_items(read, declared, quarantine, cursor, deduplicated=True)
 
-        return dlt.resource(pages, name=resource, primary_key="id", write_disposition="merge")
+        return dlt.resource(
+            pages, name=resource, primary_key="id", write_disposition=DEDUPLICATED_MERGE
+        )
 
     return [make(resource) for resource in RESOURCES]

@@ -169,3 +169,31 @@ def test_a_child_missing_a_field_it_must_carry_is_named() -> None:
     call = {"id": 1, "tags": [{"name": "support"}, {"id": 7}]}
     assert declared_problem(call, layout) == "tags[1].name: required field is missing"
     assert declared_problem({"id": 1, "tags": [{"name": "support"}]}, layout) is None
+
+
+def test_a_record_read_twice_keeps_its_later_version_and_only_its_children(
+    spool: Spool,
+) -> None:
+    edited = order(1, total_price="20.00")
+    edited["line_items"] = [{"id": 11, "order_id": 1, "price": "20.00", "price_set": {}}]
+    spool.add([order(1), order(2)])
+    spool.add([edited])
+    tables = tables_of(spool)
+
+    orders = {row["id"]: row["total_price"] for row in tables["orders"].to_pylist()}
+    assert orders == {1: Decimal("20.00"), 2: Decimal("12.50")}
+    lines = sorted(row["id"] for row in tables["orders__line_items"].to_pylist())
+    assert lines == [11, 20]
+
+
+def test_a_child_list_repeating_a_key_keeps_its_last_element(spool: Spool) -> None:
+    repeated = order(3)
+    repeated["line_items"] = [
+        {"id": 30, "order_id": 3, "price": "1.00", "price_set": {}},
+        {"id": 30, "order_id": 3, "price": "2.00", "price_set": {}},
+    ]
+    spool.add([repeated])
+
+    lines = tables_of(spool)["orders__line_items"].to_pylist()
+
+    assert [(row["id"], row["price"]) for row in lines] == [(30, Decimal("2.00"))]

@@ -136,3 +136,24 @@ def test_sources_are_found_by_name_and_an_unknown_name_says_what_exists(tmp_path
         pipelines.api_source("zendesk")
     with pytest.raises(ValueError, match="no CSV export named 'shopify'"):
         pipelines.export_source("shopify", str(tmp_path))
+
+
+def test_a_call_in_two_exports_keeps_the_later_export_s_version(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    call = "2025-03-02,10:12:00+00:00,0:05:10,0:04:50,+1 415-555-0100,+1 888-555-0100,yes,,"
+    # named so that listing by name would read the newer file first
+    write(exports / "b_monday.csv", CALLS_HEADER + call + 'Jamie,"first note",support\n', 120)
+    write(exports / "a_tuesday.csv", CALLS_HEADER + call + 'Jamie,"second note",refund\n', 60)
+
+    load(
+        make_pipeline("aircall", here(), pipeline_suffix="_csv"),
+        aircall_csv_source(bucket_url=str(exports), company_numbers=["+1 888-555-0100"]),
+        here(),
+    )
+
+    assert rows(warehouse, "select export_file from raw_aircall.calls") == [("a_tuesday.csv",)]
+    assert rows(warehouse, "select name from raw_aircall.calls__tags") == [("refund",)]
+    assert rows(warehouse, "select content from raw_aircall.calls__comments") == [("second note",)]
