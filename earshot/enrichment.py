@@ -11,7 +11,7 @@ So both engines read customers with one implementation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import phonenumbers
@@ -73,16 +73,28 @@ def phone_numbers(numbers: Sequence[str], region: str) -> pa.Table:
     )
 
 
-def sentence_scores(rows: Sequence[tuple[str, str]], examples: Iterable[str]) -> pa.Table:
+def sentence_scores(
+    rows: Sequence[tuple[str, str]],
+    examples: Iterable[str],
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+) -> pa.Table:
     """Each ``(sentence_hash, text)`` repaired, embedded and given its lexicon score.
 
     Words are repaired against the embedding model's vocabulary plus the words
-    of the theme examples; the model loads only when there are rows.
+    of the theme examples; the model loads only when there are rows (``encode``,
+    from :func:`lazy_encoder`, shares one between batches).
     """
     encoder = tuning.shipped_fingerprint()
     vocabulary = language.model_vocabulary() | language.words_in(examples)
     repaired = [language.repair_typos(text, vocabulary) for _, text in rows]
-    vectors = voice.encoder().encode(repaired) if repaired else []
+    vectors = (
+        (encode or lazy_encoder())(repaired)
+        if repaired
+        else np.zeros((0, language.EMBEDDING_DIMENSIONS), np.float32)
+    )
+    width = language.EMBEDDING_DIMENSIONS
+    offsets = pa.array(np.arange(len(rows) + 1, dtype=np.int32) * width)
+    values = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1))
     return pa.table(
         {
             "sentence_hash": pa.array([row[0] for row in rows], pa.string()),
@@ -90,42 +102,56 @@ def sentence_scores(rows: Sequence[tuple[str, str]], examples: Iterable[str]) ->
             "lexicon_sentiment": pa.array(
                 [language.lexicon_sentiment(text) for text in repaired], pa.float64()
             ),
-            "embedding": pa.array([v.tolist() for v in vectors], pa.list_(pa.float32())),
+            "embedding": pa.ListArray.from_arrays(offsets, values),
             "encoder_fingerprint": pa.array([encoder] * len(rows), pa.string()),
         },
         schema=SCORE_SCHEMA,
     )
 
 
-def sentence_readings(
-    rows: Sequence[tuple[str, str, float, Sequence[float]]],
-    classifier: voice.VoiceModel,
-    negatable: set[str],
-) -> pa.Table:
-    """The themes and tone of each ``(sentence_hash, repaired_text, lexicon, embedding)``.
-
-    One row per sentence and theme it carries; a sentence with none keeps one
-    row with a null theme. The encoder loads only if a clause needs embedding.
-    """
-    texts = [row[1] for row in rows]
-    embeddings = (
-        np.array([row[3] for row in rows], dtype=np.float32)
-        if rows
-        else np.zeros((0, language.EMBEDDING_DIMENSIONS), np.float32)
-    )
-    lexicon = np.array([row[2] for row in rows], dtype=np.float64)
+def lazy_encoder() -> Callable[[Sequence[str]], np.ndarray]:
+    """``encode(texts)`` with the voice encoder, loaded on the first call and kept."""
     encoder = None
 
-    def encode(clauses):
+    def encode(texts: Sequence[str]) -> np.ndarray:
         nonlocal encoder
         encoder = encoder or voice.encoder()
-        return encoder.encode(clauses)
+        return encoder.encode(texts)
 
-    readings = reading.read(texts, embeddings, lexicon, classifier, encode, negatable)
+    return encode
+
+
+def embedding_matrix(vectors: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A list column of embeddings as one float32 matrix, a row per value, no Python lists."""
+    flat = pc.list_flatten(vectors).to_numpy(zero_copy_only=False)
+    return flat.reshape(-1, language.EMBEDDING_DIMENSIONS).astype(np.float32, copy=False)
+
+
+def sentence_readings(
+    sentences: pa.Table,
+    classifier: voice.VoiceModel,
+    negatable: set[str],
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+) -> pa.Table:
+    """The themes and tone of each sentence of ``sentences``.
+
+    ``sentences`` has ``sentence_hash``, ``repaired_text``, ``lexicon_sentiment``
+    and ``embedding``. One row per sentence and theme it carries; a sentence with
+    none keeps one row with a null theme. ``encode`` embeds the clauses that need
+    it (:func:`lazy_encoder`, made here when not given: the encoder loads only if a
+    clause needs embedding); pass one to share it between batches.
+    """
+    hashes = sentences["sentence_hash"].to_pylist()
+    texts = sentences["repaired_text"].to_pylist()
+    embeddings = embedding_matrix(sentences["embedding"])
+    lexicon = pc.cast(sentences["lexicon_sentiment"], pa.float64()).to_numpy(zero_copy_only=False)
+    readings = reading.read(
+        texts, embeddings, lexicon, classifier, encode or lazy_encoder(), negatable
+    )
     columns: dict[str, list] = {name: [] for name in READING_SCHEMA.names}
-    for row, read in zip(rows, readings, strict=True):
+    for sentence_hash, read in zip(hashes, readings, strict=True):
         for theme, probability in sorted(read.themes.items()) or [(None, None)]:
-            columns["sentence_hash"].append(row[0])
+            columns["sentence_hash"].append(sentence_hash)
             columns["theme"].append(theme)
             columns["probability"].append(probability)
             columns["denied_themes"].append(", ".join(read.denied) or None)
@@ -144,8 +170,7 @@ def text_sentiments(texts: pa.Table, classifier: voice.VoiceModel) -> pa.Table:
     if texts.num_rows == 0:
         return SENTIMENT_SCHEMA.empty_table()
     per_text = pc.list_value_length(texts["embeddings"]).to_numpy()
-    flat = pc.list_flatten(pc.list_flatten(texts["embeddings"])).to_numpy(zero_copy_only=False)
-    vectors = flat.reshape(-1, language.EMBEDDING_DIMENSIONS).astype(np.float32)
+    vectors = embedding_matrix(pc.list_flatten(texts["embeddings"]))
     owner = np.repeat(np.arange(texts.num_rows), per_text)
     means = np.zeros((texts.num_rows, language.EMBEDDING_DIMENSIONS), np.float32)
     np.add.at(means, owner, vectors)

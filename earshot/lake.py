@@ -206,17 +206,8 @@ def enrich(spark, region: str, say=print) -> dict[str, int]:
         row[0]
         for row in spark.sql("select theme from seeds.theme_taxonomy where negatable").collect()
     }
-    rows = list(
-        zip(
-            scores["sentence_hash"].to_pylist(),
-            scores["repaired_text"].to_pylist(),
-            scores["lexicon_sentiment"].to_pylist(),
-            scores["embedding"].to_pylist(),
-            strict=True,
-        )
-    )
     written["int_sentence_readings"] = _write(
-        spark, "int_sentence_readings", enrichment.sentence_readings(rows, classifier, negatable)
+        spark, "int_sentence_readings", enrichment.sentence_readings(scores, classifier, negatable)
     )
     texts = spark.sql(
         """

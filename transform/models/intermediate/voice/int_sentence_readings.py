@@ -11,9 +11,16 @@ with a null theme. Incremental on sentence_hash: a run reads only sentences not
 read by the current model. The model's fingerprint covers its training data and
 seeds/theme_examples.csv, so editing the examples retrains it and re-reads
 every sentence on the next run, no --full-refresh needed.
+
+The sentences stream from DuckDB in batches of BATCH, so memory holds one
+batch's embeddings however many sentences a shop has.
 """
 
+import pyarrow as pa
+
 from earshot import enrichment, voice
+
+BATCH = 10_000
 
 
 def model(dbt, session):
@@ -35,5 +42,10 @@ def model(dbt, session):
             f"sentence_hash not in (select sentence_hash from {dbt.this}"
             f" where model_fingerprint = '{classifier.fingerprint}')"
         )
-    rows = sentences.order("sentence_hash").fetchall()
-    return enrichment.sentence_readings(rows, classifier, negatable)
+    encode = enrichment.lazy_encoder()
+    reader = sentences.order("sentence_hash").fetch_arrow_reader(BATCH)
+    parts = [enrichment.READING_SCHEMA.empty_table()]
+    for batch in reader:
+        table = pa.Table.from_batches([batch])
+        parts.append(enrichment.sentence_readings(table, classifier, negatable, encode))
+    return pa.concat_tables(parts)

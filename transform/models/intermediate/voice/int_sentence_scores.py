@@ -7,10 +7,15 @@ the embedding model only when there are some.
 Words are repaired against the embedding model's vocabulary plus the words of
 seeds/theme_examples.csv; run with --full-refresh after editing the examples
 to re-read old sentences with the new words.
+
+Sentences are scored in batches of BATCH into a temporary table the model
+returns, so memory holds one batch's embeddings however many sentences are new.
 """
 
 from earshot import enrichment
 from earshot.voice import tuning
+
+BATCH = 10_000
 
 
 def model(dbt, session):
@@ -31,4 +36,13 @@ def model(dbt, session):
         .fetchall()
     )
     examples = [row[0] for row in dbt.ref("theme_examples").project("example").fetchall()]
-    return enrichment.sentence_scores(rows, examples)
+    encode = enrichment.lazy_encoder()
+    scored = "earshot_scored_sentences"
+    session.register("earshot_scored_batch", enrichment.SCORE_SCHEMA.empty_table())
+    session.execute(f"create or replace temp table {scored} as from earshot_scored_batch")
+    for start in range(0, len(rows), BATCH):
+        batch = enrichment.sentence_scores(rows[start : start + BATCH], examples, encode)
+        session.register("earshot_scored_batch", batch)
+        session.execute(f"insert into {scored} from earshot_scored_batch")
+    session.unregister("earshot_scored_batch")
+    return session.table(scored)

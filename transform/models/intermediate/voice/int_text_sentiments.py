@@ -10,13 +10,31 @@ strongly, and otherwise takes this label.
 
 Incremental on text_hash: a run reads only texts not read by the current
 model; identical texts (a repeated call note) are read once.
+
+Texts are read in batches of about BATCH_SENTENCES sentences (a long call
+transcript weighs more than a one-line review), so memory holds one batch's
+embeddings however many texts a shop has.
 """
 
 import pyarrow as pa
 
 from earshot import enrichment, voice
 
-BATCH = 20_000
+BATCH_SENTENCES = 20_000
+
+
+def batches(counts, size):
+    """The text hashes of ``counts`` ((text_hash, sentences), in order), in runs of
+    at most ``size`` sentences (a text with more makes a batch of its own)."""
+    batch, weight = [], 0
+    for text_hash, sentences in counts:
+        if batch and weight + sentences > size:
+            yield batch
+            batch, weight = [], 0
+        batch.append(text_hash)
+        weight += sentences
+    if batch:
+        yield batch
 
 
 def model(dbt, session):
@@ -31,10 +49,18 @@ def model(dbt, session):
     texts.create_view("earshot_new_texts")
     dbt.ref("int_voice_sentences").create_view("earshot_text_sentences")
     dbt.ref("int_sentence_scores").create_view("earshot_sentence_scores")
-    hashes = [row[0] for row in texts.order("text_hash").fetchall()]
+    counts = session.execute(
+        """
+        select new_texts.text_hash, count(*)
+        from earshot_new_texts as new_texts
+        inner join earshot_text_sentences as sentences
+            on new_texts.document_id = sentences.document_id
+        group by 1
+        order by 1
+        """
+    ).fetchall()
     parts = [enrichment.SENTIMENT_SCHEMA.empty_table()]
-    for start in range(0, len(hashes), BATCH):
-        batch = hashes[start : start + BATCH]
+    for batch in batches(counts, BATCH_SENTENCES):
         table = session.execute(
             """
             select
