@@ -11,7 +11,7 @@ So both engines read customers with one implementation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import phonenumbers
@@ -158,6 +158,24 @@ def sentence_readings(
             columns["sentiment"].append(read.sentiment)
             columns["model_fingerprint"].append(classifier.fingerprint)
     return pa.table(columns, schema=READING_SCHEMA)
+
+
+def batches_of(weights: Iterable[tuple[str, int]], size: int) -> Iterator[list[str]]:
+    """The keys of ``weights`` ((key, weight), in order) in runs weighing at most ``size``.
+
+    A key heavier than ``size`` makes a run of its own. The text models batch
+    texts by their sentences this way, so a long transcript weighs what it holds.
+    """
+    batch: list[str] = []
+    weight = 0
+    for key, heft in weights:
+        if batch and weight + heft > size:
+            yield batch
+            batch, weight = [], 0
+        batch.append(key)
+        weight += heft
+    if batch:
+        yield batch
 
 
 def text_sentiments(texts: pa.Table, classifier: voice.VoiceModel) -> pa.Table:

@@ -23,20 +23,6 @@ from earshot import enrichment, voice
 BATCH_SENTENCES = 20_000
 
 
-def batches(counts, size):
-    """The text hashes of ``counts`` ((text_hash, sentences), in order), in runs of
-    at most ``size`` sentences (a text with more makes a batch of its own)."""
-    batch, weight = [], 0
-    for text_hash, sentences in counts:
-        if batch and weight + sentences > size:
-            yield batch
-            batch, weight = [], 0
-        batch.append(text_hash)
-        weight += sentences
-    if batch:
-        yield batch
-
-
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="text_hash")
     classifier = voice.current(dbt.ref("theme_examples").project("theme, example").fetchall())
@@ -60,7 +46,7 @@ def model(dbt, session):
         """
     ).fetchall()
     parts = [enrichment.SENTIMENT_SCHEMA.empty_table()]
-    for batch in batches(counts, BATCH_SENTENCES):
+    for batch in enrichment.batches_of(counts, BATCH_SENTENCES):
         table = session.execute(
             """
             select

@@ -1,0 +1,56 @@
+"""The Python enrichment's batching: the same rows, whichever batches they come in."""
+
+import numpy as np
+import pyarrow as pa
+
+from earshot import enrichment, language
+from earshot.voice.model import VoiceModel
+
+
+def fake_encode(texts):
+    """A deterministic stand-in for the encoder: one vector per text, from its length."""
+    return np.array(
+        [np.full(language.EMBEDDING_DIMENSIONS, len(t) / 100, np.float32) for t in texts]
+    )
+
+
+def test_batches_weigh_at_most_the_size_and_a_heavy_key_goes_alone() -> None:
+    weights = [("a", 3), ("b", 4), ("c", 12), ("d", 1), ("e", 9)]
+
+    batches = list(enrichment.batches_of(weights, 10))
+
+    assert batches == [["a", "b"], ["c"], ["d", "e"]]
+    assert list(enrichment.batches_of([], 10)) == []
+
+
+def test_scores_carry_the_encoder_s_vectors_as_float32_lists() -> None:
+    rows = [("h1", "The parcel came late"), ("h2", "Lovely fabric")]
+
+    scores = enrichment.sentence_scores(rows, ["too pricey"], fake_encode)
+
+    matrix = enrichment.embedding_matrix(scores["embedding"])
+    assert scores["embedding"].type == pa.list_(pa.float32())
+    np.testing.assert_array_equal(matrix, fake_encode(scores["repaired_text"].to_pylist()))
+    assert scores["sentence_hash"].to_pylist() == ["h1", "h2"]
+    assert enrichment.sentence_scores([], [], fake_encode).num_rows == 0
+
+
+def test_readings_are_the_same_in_one_batch_or_several() -> None:
+    texts = [
+        "the price was fine but the sleeves are long",
+        "it arrived two weeks late",
+        "love it, fits perfectly",
+        "too expensive for what it is",
+    ]
+    rows = [(f"h{i}", text) for i, text in enumerate(texts)]
+    scores = enrichment.sentence_scores(rows, [], fake_encode)
+    classifier = VoiceModel.load()
+
+    whole = enrichment.sentence_readings(scores, classifier, {"price"}, fake_encode)
+    halves = pa.concat_tables(
+        enrichment.sentence_readings(part, classifier, {"price"}, fake_encode)
+        for part in (scores.slice(0, 2), scores.slice(2))
+    )
+
+    assert whole.to_pylist() == halves.to_pylist()
+    assert set(whole["sentence_hash"].to_pylist()) == {"h0", "h1", "h2", "h3"}
