@@ -6,10 +6,38 @@ import os
 import subprocess
 import tempfile
 import time
+from pathlib import Path
+
+POLL_SECONDS = 0.2
+
+
+def high_water(pid: int) -> int:
+    """Bytes: the peak RSS (VmHWM) of ``pid`` and of each descendant, whichever is largest;
+    0 once they are gone."""
+    peak = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) * 1024)
+        pending.extend(int(child) for child in children)
+    return peak
 
 
 def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """(seconds, peak RSS in bytes) of one child process; exits with its output if it fails.
+
+    The peak is the child's own: the high-water mark of its memory (and of its
+    children's, the largest), read while it runs. The kernel's ``ru_maxrss``
+    would not do: a child is started by forking this process, and keeps the
+    peak this process had reached by then (the twins' index of an L shop is
+    gigabytes), so it is used only for a child too brief to be read.
 
     The child's output goes to a temporary file, never a pipe, so a chatty child
     cannot block on a full pipe while it is being waited for.
@@ -17,10 +45,16 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
         child = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(child.pid, 0)
+        peak = 0
+        while True:
+            finished, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if finished:
+                break
+            peak = max(peak, high_water(child.pid))
+            time.sleep(POLL_SECONDS)
         elapsed = time.perf_counter() - started
         if status != 0:
             output.seek(0)
             printed = output.read().decode(errors="replace")
             raise SystemExit(f"{' '.join(command)} failed:\n{printed[-3000:]}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, peak or usage.ru_maxrss * 1024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -68,3 +69,19 @@ def test_a_scale_s_table_replaces_its_own_section_only(tmp_path: Path) -> None:
     assert "old S" not in text and "new S table" in text
     assert "old M" in text and "## After" in text
     assert text.index("new S table") < text.index("old M") < text.index("new L table")
+
+
+def test_a_child_s_peak_is_its_own_not_the_memory_of_the_process_that_started_it() -> None:
+    from _process import run_child
+
+    held = bytearray(600 * 2**20)  # this process holds 600 MiB while it starts the child
+    held[::4096] = b"x" * len(held[::4096])
+    grows = (
+        "import time; block = bytearray(150 * 2**20); "
+        "block[::4096] = b'y' * (len(block) // 4096); time.sleep(0.6)"
+    )
+
+    _, peak = run_child([sys.executable, "-c", grows], dict(os.environ))
+
+    assert 150 * 2**20 < peak < 400 * 2**20
+    del held
