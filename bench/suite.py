@@ -259,8 +259,8 @@ def sql_overhead(warehouse: Path, runs: int, start: float) -> list[Stage]:
 def spark_build(shop: Path, work: Path, runs: int, rows: int, full: float) -> list[Stage]:
     """The same shop on Spark: dlt's filesystem destination writes the lake, then
     ``python -m earshot.lake build`` (register, seed, run, enrich, run), against
-    DuckDB's full build. Peak RSS is the Python process's: Spark's JVM is a process
-    the Python process does not wait for, so its memory is not counted."""
+    DuckDB's full build. Peak RSS is the largest of the Python process and the
+    processes it starts, Spark's JVM among them (each on its own, not summed)."""
     lake = work / "lake"
     config = {
         "EARSHOT_DESTINATION": "filesystem",
@@ -283,7 +283,7 @@ def spark_build(shop: Path, work: Path, runs: int, rows: int, full: float) -> li
             "load all sources to Parquet (dlt filesystem, for Spark)", rows, loaded, 1, load_peak
         ),
         Stage(
-            "Spark build (`python -m earshot.lake build`; peak RSS without Spark's JVM)",
+            "Spark build (`python -m earshot.lake build`; peak RSS: Python or Spark's JVM)",
             rows,
             seconds,
             runs,
