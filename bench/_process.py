@@ -13,14 +13,22 @@ POLL_SECONDS = 0.2
 
 def high_water(pid: int) -> int:
     """Bytes: the peak RSS (VmHWM) of ``pid`` and of each descendant, whichever is largest;
-    0 once they are gone."""
+    0 once they are gone.
+
+    A process's children are listed per thread (``/proc/PID/task/TID/children``):
+    every thread's list is read, as a child started from a worker thread is on
+    that thread's list only."""
     peak = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            children = [
+                child
+                for task in Path(f"/proc/{current}/task").iterdir()
+                for child in (task / "children").read_text().split()
+            ]
         except OSError:
             continue
         for line in status.splitlines():

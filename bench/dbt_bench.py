@@ -151,29 +151,38 @@ def main() -> None:
 def prepare(shop: Path, warehouse: Path) -> dict[str, float]:
     """Day 1 loaded and built, day 2 loaded: the starting point of every measured run.
 
-    Returns the seconds of each step and the first build's peak RSS in bytes.
+    Returns the first build's seconds and peak RSS in bytes.
     """
-    day_two = last_order_at(shop)
-    figures: dict[str, float] = {}
-    with SandboxServer(shop, rate_limits="off") as twin:
-        twin.app.set_now(day_two - DAY)
+    load_day_one(shop, warehouse)
+    return build_day_one_load_day_two(shop, warehouse)
+
+
+def load_day_one(shop: Path, warehouse: Path) -> float:
+    """Seconds to load the shop as it stood a day before its last order into ``warehouse``."""
+    with SandboxServer(shop, rate_limits="off", now=last_order_at(shop) - DAY) as twin:
         started = time.perf_counter()
         harness.load_sources(twin.url, warehouse)
-        figures["day_one_load"] = time.perf_counter() - started
-        print(f"day 1 loaded in {figures['day_one_load']:.0f}s", flush=True)
-        seconds, peak, results = timed_dbt(warehouse, "build")
-        figures["first_build"], figures["first_build_peak"] = seconds, peak
-        print(
-            f"day 1 first dbt build: {seconds:.1f}s, peak RSS {peak / 2**20:.0f} MiB, "
-            f"{len(results['results'])} nodes; slowest: {slowest(results)}",
-            flush=True,
-        )
-        twin.app.set_now(day_two)
+        seconds = time.perf_counter() - started
+    print(f"day 1 loaded in {seconds:.0f}s", flush=True)
+    return seconds
+
+
+def build_day_one_load_day_two(shop: Path, warehouse: Path) -> dict[str, float]:
+    """The first ``dbt build`` of day 1's load in ``warehouse``, then day 2 loaded into it.
+
+    Returns the build's seconds and peak RSS in bytes.
+    """
+    seconds, peak, results = timed_dbt(warehouse, "build")
+    print(
+        f"day 1 first dbt build: {seconds:.1f}s, peak RSS {peak / 2**20:.0f} MiB, "
+        f"{len(results['results'])} nodes; slowest: {slowest(results)}",
+        flush=True,
+    )
+    with SandboxServer(shop, rate_limits="off", now=last_order_at(shop)) as twin:
         started = time.perf_counter()
         harness.load_sources(twin.url, warehouse)
-        figures["day_two_load"] = time.perf_counter() - started
-        print(f"day 2 loaded in {figures['day_two_load']:.0f}s", flush=True)
-    return figures
+    print(f"day 2 loaded in {time.perf_counter() - started:.0f}s", flush=True)
+    return {"first_build": seconds, "first_build_peak": peak}
 
 
 def measure(warehouse: Path, runs: int) -> None:

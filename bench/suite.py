@@ -52,7 +52,14 @@ from statistics import median
 from typing import Any
 
 from _process import run_child
-from dbt_bench import copy_of, daily_and_full, overhead, prepare, timed_dbt
+from dbt_bench import (
+    build_day_one_load_day_two,
+    copy_of,
+    daily_and_full,
+    load_day_one,
+    overhead,
+    timed_dbt,
+)
 from ingestion_bench import ROOTS, baseline, environment, load_once
 
 from earshot.settings import PROJECT_ROOT
@@ -93,8 +100,10 @@ class Stage:
 class Steps:
     """The figures of the steps already measured in a work folder, kept in ``steps.json``.
 
-    ``measured(name, measure)`` returns the figures ``measure()`` produced, now or in
-    an earlier run on the same folder; without a file, every step is measured.
+    ``measured(name, measure, needs)`` returns the figures ``measure()`` produced, now
+    or in an earlier run on the same folder; without a file, every step is measured.
+    A step whose output a later step reads names it in ``needs``: when one of those
+    files is gone, the step is measured again rather than trusted.
     """
 
     def __init__(self, record: Path | None) -> None:
@@ -103,19 +112,24 @@ class Steps:
             json.loads(record.read_text()) if record and record.exists() else {}
         )
 
-    def measured(self, name: str, measure: Callable[[], Any]) -> Any:
-        if name in self.done:
+    def measured(self, name: str, measure: Callable[[], Any], needs: tuple[Path, ...] = ()) -> Any:
+        missing = [str(path) for path in needs if not path.exists()]
+        if name in self.done and not missing:
             print(f"{name}: measured in an earlier run, kept", flush=True)
             return self.done[name]
+        if name in self.done:
+            print(f"{name}: measured in an earlier run, but {missing} is gone: again", flush=True)
         figures = measure()
         self.done[name] = figures
         if self.record:
             self.record.write_text(json.dumps(self.done, indent=1))
         return figures
 
-    def stages(self, name: str, measure: Callable[[], list[Stage]]) -> list[Stage]:
+    def stages(
+        self, name: str, measure: Callable[[], list[Stage]], needs: tuple[Path, ...] = ()
+    ) -> list[Stage]:
         """The rows ``measure()`` returns, kept as figures between runs."""
-        kept = self.measured(name, lambda: [asdict(stage) for stage in measure()])
+        kept = self.measured(name, lambda: [asdict(stage) for stage in measure()], needs)
         return [Stage(**stage) for stage in kept]
 
 
@@ -173,13 +187,19 @@ def builds(
 
     Adds the full build's warehouse size to ``sizes``.
     """
+    loaded = work / "dbt" / "loaded" / "earshot.duckdb"
     warehouse = work / "dbt" / "day" / "earshot.duckdb"
-    first = steps.stages("dbt day 1 built, day 2 loaded", lambda: first_build(shop, warehouse))
-    full_and_daily = steps.stages(
-        "dbt daily and full", lambda: full_against_daily(warehouse, runs, rows)
-    )
-    # the last full build's copy, as daily_and_full left it
+    # the last full build's copy, as daily_and_full leaves it
     full_copy = warehouse.parent.parent / "full" / warehouse.name
+    steps.measured("dbt day 1 loaded", lambda: load_day_one(shop, loaded), (loaded,))
+    first = steps.stages(
+        "dbt day 1 built, day 2 loaded",
+        lambda: first_build(shop, loaded, warehouse),
+        (warehouse,),
+    )
+    full_and_daily = steps.stages(
+        "dbt daily and full", lambda: full_against_daily(warehouse, runs, rows), (full_copy,)
+    )
     sizes.update(
         steps.measured(
             "dbt full build's size",
@@ -191,9 +211,13 @@ def builds(
     return first + full_and_daily + start + sql
 
 
-def first_build(shop: Path, warehouse: Path) -> list[Stage]:
-    """Day 1 loaded and built on an empty warehouse, day 2 loaded (``bench/dbt_bench.py``)."""
-    figures = prepare(shop, warehouse)
+def first_build(shop: Path, loaded: Path, warehouse: Path) -> list[Stage]:
+    """Day 1's load (``loaded``, kept as it is) built on an empty warehouse, then
+    day 2 loaded into it (``bench/dbt_bench.py``)."""
+    shutil.rmtree(warehouse.parent, ignore_errors=True)
+    warehouse.parent.mkdir(parents=True)
+    shutil.copy(loaded, warehouse)
+    figures = build_day_one_load_day_two(shop, warehouse)
     return [
         Stage(
             "dbt first build (day 1, empty warehouse; every sentence scored)",

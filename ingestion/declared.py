@@ -201,9 +201,10 @@ def load_items(
 
     ``deduplicated``: ``pages`` are the resource's whole load in this run, so the
     tables leave one spool unique by key, and the child tables say so to dlt
-    (the resource itself declares ``columnar.DEDUPLICATED_MERGE``). A resource
-    called once per batch of files loads several spools in one run, which may
-    repeat a key between them, and leaves dlt's merge to deduplicate.
+    (the resource itself declares ``columnar.DEDUPLICATED_MERGE``). Every source
+    but the transcripts reads its whole run through one call. The transcripts'
+    transformer is called once per call, so its spools may repeat a key between
+    them, and it leaves dlt's merge to deduplicate.
     """
     layout = declared.layout
     spool = Spool(layout)

@@ -55,6 +55,27 @@ def test_without_a_record_every_run_measures_again(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_kept_step_whose_output_is_gone_is_measured_again(tmp_path: Path) -> None:
+    record, warehouse = tmp_path / "steps.json", tmp_path / "day" / "earshot.duckdb"
+
+    def build(seconds: float):
+        def run() -> list[suite.Stage]:
+            warehouse.parent.mkdir(exist_ok=True)
+            warehouse.write_bytes(b"built")
+            return _stage(seconds)
+
+        return run
+
+    suite.Steps(record).stages("dbt day 1 built", build(1.0), (warehouse,))
+    kept = suite.Steps(record).stages("dbt day 1 built", build(2.0), (warehouse,))
+    warehouse.unlink()
+    again = suite.Steps(record).stages("dbt day 1 built", build(3.0), (warehouse,))
+
+    assert kept == _stage(1.0)
+    assert again == _stage(3.0)
+    assert warehouse.exists()
+
+
 def test_a_scale_s_table_replaces_its_own_section_only(tmp_path: Path) -> None:
     docs = tmp_path / "benchmarks.md"
     docs.write_text(
@@ -85,3 +106,24 @@ def test_a_child_s_peak_is_its_own_not_the_memory_of_the_process_that_started_it
 
     assert 150 * 2**20 < peak < 400 * 2**20
     del held
+
+
+def test_a_peak_counts_a_process_started_from_a_worker_thread() -> None:
+    from _process import run_child
+
+    # the child starts a 300 MiB grandchild from a thread, as py4j starts Spark's JVM
+    grandchild = (
+        "import time; block = bytearray(300 * 2**20); "
+        "block[::4096] = b'z' * (len(block) // 4096); time.sleep(1.0)"
+    )
+    child = (
+        "import subprocess, sys, threading\n"
+        f"start = lambda: subprocess.run([sys.executable, '-c', {grandchild!r}], check=True)\n"
+        "worker = threading.Thread(target=start)\n"
+        "worker.start()\n"
+        "worker.join()\n"
+    )
+
+    _, peak = run_child([sys.executable, "-c", child], dict(os.environ))
+
+    assert peak > 300 * 2**20
