@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from earshot.settings import PROJECT_ROOT
 
@@ -40,23 +43,29 @@ def raw_path(lake: Path) -> Path:
     return lake / "raw"
 
 
+# how the spark target in transform/profiles.yml names the lake
+_LAKE_IN_PROFILE = re.compile(r"\{\{\s*env_var\('EARSHOT_LAKE',\s*'[^']*'\)\s*\}\}")
+
+
 def spark_settings(lake: Path) -> dict[str, str]:
     """The Spark session's settings: a catalog and warehouse inside the lake, UTC times.
 
-    The same values are the ``server_side_parameters`` of the ``spark`` target in
-    ``transform/profiles.yml``, so Earshot's own steps and dbt share one catalog.
+    They are the ``server_side_parameters`` of the ``spark`` target in
+    ``transform/profiles.yml``, read from there with the lake put in place, so
+    Earshot's own steps and dbt share one catalog and one list of settings.
     """
-    return {
-        "spark.sql.warehouse.dir": str(lake / "spark-warehouse"),
-        "spark.hadoop.javax.jdo.option.ConnectionURL": (
-            f"jdbc:derby:;databaseName={lake / 'metastore_db'};create=true"
-        ),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={lake}",
-        "spark.sql.session.timeZone": "UTC",
-        "spark.ui.enabled": "false",
-        "spark.sql.shuffle.partitions": "4",
-        "spark.sql.parser.escapedStringLiterals": "true",
-    }
+    profiles = yaml.safe_load((PROJECT_ROOT / "transform" / "profiles.yml").read_text())
+    parameters = profiles["earshot"]["outputs"]["spark"]["server_side_parameters"]
+    settings = {}
+    for key, value in parameters.items():
+        rendered = _LAKE_IN_PROFILE.sub(lambda _: lake.as_posix(), str(value))
+        if "{{" in rendered:
+            raise ValueError(
+                f"transform/profiles.yml, spark target, {key}: {value!r} uses Jinja that "
+                "earshot.lake cannot render; only env_var('EARSHOT_LAKE', ...) is read"
+            )
+        settings[key] = rendered
+    return settings
 
 
 @dataclass(frozen=True)
@@ -299,8 +308,6 @@ def build(lake: Path, region: str | None = None, say=print) -> dict[str, int]:
 
 
 def _project_var(name: str) -> str:
-    import yaml
-
     project = yaml.safe_load((PROJECT_ROOT / "transform" / "dbt_project.yml").read_text())
     return str(project["vars"][name])
 

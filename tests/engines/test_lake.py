@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
 from earshot import lake
+from earshot.settings import PROJECT_ROOT
 
 
 def write_schema(dataset: Path, tables: dict) -> None:
@@ -80,3 +82,20 @@ def test_the_filesystem_destination_writes_to_the_lake_unless_dlt_names_a_bucket
 
     monkeypatch.setenv("DESTINATION__FILESYSTEM__BUCKET_URL", "s3://shop-lake/raw")
     assert pipelines.destination(settings) == "filesystem"  # dlt reads the bucket itself
+
+
+def test_the_spark_session_takes_the_profile_s_settings_with_the_lake_in_place(
+    tmp_path: Path,
+) -> None:
+    profiles = yaml.safe_load((PROJECT_ROOT / "transform" / "profiles.yml").read_text())
+    declared = profiles["earshot"]["outputs"]["spark"]["server_side_parameters"]
+
+    settings = lake.spark_settings(tmp_path / "lake")
+
+    assert settings.keys() == declared.keys()
+    assert settings["spark.sql.warehouse.dir"] == f"{tmp_path}/lake/spark-warehouse"
+    assert (
+        f"databaseName={tmp_path}/lake/metastore_db;"
+        in settings["spark.hadoop.javax.jdo.option.ConnectionURL"]
+    )
+    assert not any("{{" in value or "../lake" in value for value in settings.values())
