@@ -70,14 +70,36 @@ def repair_typos(text: str, vocabulary: frozenset[str] | set[str]) -> str:
     return _WORD.sub(repaired, text.lower())
 
 
+# Threads torch embeds with (EARSHOT_ENCODER_THREADS). One sentence at a time
+# is too small a product to share among cores, and beside another busy process
+# (dbt's second thread, a Spark JVM, a test worker) torch's threads wait on each
+# other: on 2 cores beside one busy process, 2 threads embedded 8 texts/s and
+# 1 thread 75; idle, 115 and 77 (bench/encoder_threads.py, docs/benchmarks.md).
+ENCODER_THREADS = "EARSHOT_ENCODER_THREADS"
+
+
+def inference_threads() -> int:
+    """Threads for embedding: ``EARSHOT_ENCODER_THREADS``, default 1."""
+    raw = os.environ.get(ENCODER_THREADS, "1")
+    try:
+        threads = int(raw)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise ValueError(f"{ENCODER_THREADS}={raw!r}: give a whole number of threads, 1 or more")
+    return threads
+
+
 class Encoder:
     """Sentence embeddings: mean-pooled, unit-length all-MiniLM-L6-v2 vectors.
 
     ``tuned`` names a file of transformer layers to put in place of the
     wheel's (earshot.voice.tuning writes it); without one, the model as shipped.
+    ``threads`` caps the threads torch computes with in this process (see
+    ``inference_threads``); without it, torch's default of one per core.
     """
 
-    def __init__(self, tuned: Path | None = None) -> None:
+    def __init__(self, tuned: Path | None = None, threads: int | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         with _LOADING:
@@ -89,6 +111,8 @@ class Encoder:
             transformers_logging.disable_progress_bar()
             model_dir = _model_dir()
             self._torch = torch
+            if threads:
+                torch.set_num_threads(threads)
             self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
             self._tokenizer.enable_padding()
             self._tokenizer.enable_truncation(_MAX_TOKENS)

@@ -40,7 +40,8 @@ def encoder():
     from earshot.voice import tuning
 
     def load() -> language.Encoder:
-        return language.Encoder(tuning.ENCODER_FILE if tuning.ENCODER_FILE.exists() else None)
+        tuned = tuning.ENCODER_FILE if tuning.ENCODER_FILE.exists() else None
+        return language.Encoder(tuned, threads=language.inference_threads())
 
     cache = os.environ.get(EMBEDDING_CACHE)
     if cache:

@@ -153,6 +153,26 @@ def test_the_encoder_puts_tuned_layers_in_place(tmp_path: Path) -> None:
         language.Encoder(stray)
 
 
+def test_the_encoder_embeds_with_the_threads_it_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.delenv(language.ENCODER_THREADS, raising=False)
+    assert language.inference_threads() == 1
+    monkeypatch.setenv(language.ENCODER_THREADS, "2")
+    try:
+        language.Encoder(threads=language.inference_threads())
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    for wrong in ("0", "two"):
+        monkeypatch.setenv(language.ENCODER_THREADS, wrong)
+        with pytest.raises(ValueError, match=f"EARSHOT_ENCODER_THREADS='{wrong}'"):
+            language.inference_threads()
+
+
 def test_new_examples_change_the_fingerprint_and_retrain_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
