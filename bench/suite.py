@@ -215,8 +215,8 @@ def first_build(shop: Path, loaded: Path, warehouse: Path) -> list[Stage]:
     """Day 1's load (``loaded``, kept as it is) built on an empty warehouse, then
     day 2 loaded into it (``bench/dbt_bench.py``)."""
     shutil.rmtree(warehouse.parent, ignore_errors=True)
-    warehouse.parent.mkdir(parents=True)
-    shutil.copy(loaded, warehouse)
+    # with dlt's pipeline folders, whose state the day-2 load goes on from
+    shutil.copytree(loaded.parent, warehouse.parent)
     figures = build_day_one_load_day_two(shop, warehouse)
     return [
         Stage(

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 import typing
 from collections.abc import Mapping
@@ -91,6 +92,25 @@ def destination_name() -> str:
     otherwise (``postgres``, ``motherduck``, ``snowflake``, ``bigquery``, ...), with that
     destination's credentials in dlt's secrets (``DESTINATION__<NAME>__CREDENTIALS``)."""
     return os.environ.get("EARSHOT_DESTINATION", "duckdb")
+
+
+# How much memory DuckDB may take before it spills to disk, in dlt's loads (the
+# warehouse and each source's spool) and in dbt builds (transform/profiles.yml
+# reads the same variable): a DuckDB size such as 1GB or 512MB.
+DUCKDB_MEMORY_LIMIT = "EARSHOT_DUCKDB_MEMORY_LIMIT"
+
+
+_DUCKDB_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)", re.IGNORECASE)
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit in Earshot's processes: ``EARSHOT_DUCKDB_MEMORY_LIMIT``, or 1GB."""
+    value = os.environ.get(DUCKDB_MEMORY_LIMIT, "1GB").strip()
+    if not _DUCKDB_SIZE.fullmatch(value):
+        raise ValueError(
+            f"{DUCKDB_MEMORY_LIMIT}={value!r}: give DuckDB a size such as 1GB, 1.5GB or 512MB"
+        )
+    return value
 
 
 @dataclass(frozen=True)

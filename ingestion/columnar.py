@@ -40,11 +40,11 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from earshot.settings import duckdb_memory_limit
 from ingestion.contracts import TYPE_CHECKS
 
 BATCH_ROWS = 50_000
 SAMPLE_ROWS = 20_480
-MEMORY_LIMIT = "1GB"
 # dlt's merge, told the staged rows are already unique by key (see above)
 DEDUPLICATED_MERGE = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
 
@@ -239,7 +239,7 @@ class Spool:
         try:
             connection.execute("set timezone = 'UTC'")
             # beyond this DuckDB spills to the scratch folder instead of growing
-            connection.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+            connection.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
             connection.execute(f"set temp_directory = '{self.folder / 'spill'}'")
             self._read(connection)
             _keep_last(connection, "root", self.layout.primary_key)

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from earshot import lake, warehouse
-from earshot.settings import Settings
+from earshot.settings import Settings, duckdb_memory_limit
 from ingestion.declared import Window
 
 # Parquet load files: DuckDB copies them in a fraction of the time an INSERT of the
@@ -88,7 +89,10 @@ def destination(settings: Settings) -> dlt.common.destination.TDestinationRefere
     in production), else to the lake's ``raw/`` folder.
     """
     if settings.destination == "duckdb":
-        return dlt.destinations.duckdb(str(settings.warehouse))
+        limits = {"memory_limit": duckdb_memory_limit()}
+        return dlt.destinations.duckdb(
+            DuckDbCredentials(str(settings.warehouse), global_config=limits)
+        )
     if settings.destination == "filesystem" and not os.environ.get(
         "DESTINATION__FILESYSTEM__BUCKET_URL"
     ):

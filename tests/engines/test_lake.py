@@ -84,6 +84,23 @@ def test_the_filesystem_destination_writes_to_the_lake_unless_dlt_names_a_bucket
     assert pipelines.destination(settings) == "filesystem"  # dlt reads the bucket itself
 
 
+def test_the_duckdb_warehouse_is_loaded_within_the_memory_earshot_is_given(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from earshot.settings import Settings
+    from ingestion import pipelines
+
+    settings = Settings(warehouse=tmp_path / "earshot.duckdb", published=tmp_path / "p.duckdb")
+    monkeypatch.delenv("EARSHOT_DUCKDB_MEMORY_LIMIT", raising=False)
+    credentials = pipelines.destination(settings).config_params["credentials"]
+    assert credentials.global_config == {"memory_limit": "1GB"}
+    assert credentials.database == str(tmp_path / "earshot.duckdb")
+
+    monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "300MB")
+    credentials = pipelines.destination(settings).config_params["credentials"]
+    assert credentials.global_config == {"memory_limit": "300MB"}
+
+
 def test_the_spark_session_takes_the_profile_s_settings_with_the_lake_in_place(
     tmp_path: Path,
 ) -> None:

@@ -197,3 +197,15 @@ def test_a_child_list_repeating_a_key_keeps_its_last_element(spool: Spool) -> No
     lines = tables_of(spool)["orders__line_items"].to_pylist()
 
     assert [(row["id"], row["price"]) for row in lines] == [(30, Decimal("2.00"))]
+
+
+def test_the_spool_holds_duckdb_to_the_memory_earshot_is_given(
+    spool: Spool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spool.add([order(1)])
+    monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "a lot")
+
+    with pytest.raises(ValueError, match="EARSHOT_DUCKDB_MEMORY_LIMIT='a lot': give DuckDB a size"):
+        tables_of(spool)
+    monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "1.5GB")
+    assert {row["id"] for row in tables_of(spool)["orders"].to_pylist()} == {1}

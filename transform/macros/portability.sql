@@ -130,6 +130,33 @@
     {%- if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
 {%- endmacro %}
 
+{#- One bit of a bigint set of small integers (0 to 62): its value, and
+    whether a set holds it. A set of themes is one number per document, so
+    rolling themes up by document keeps a fixed-size state per group. -#}
+{% macro bit_value(bit) -%}
+    {{ return(adapter.dispatch('bit_value', 'earshot')(bit)) }}
+{%- endmacro %}
+
+{% macro default__bit_value(bit) -%}
+    (cast(1 as bigint) << {{ bit }})
+{%- endmacro %}
+
+{% macro spark__bit_value(bit) -%}
+    shiftleft(cast(1 as bigint), {{ bit }})
+{%- endmacro %}
+
+{% macro bit_is_set(mask, bit) -%}
+    {{ return(adapter.dispatch('bit_is_set', 'earshot')(mask, bit)) }}
+{%- endmacro %}
+
+{% macro default__bit_is_set(mask, bit) -%}
+    ((({{ mask }}) >> {{ bit }}) & 1) = 1
+{%- endmacro %}
+
+{% macro spark__bit_is_set(mask, bit) -%}
+    (shiftright({{ mask }}, {{ bit }}) & 1) = 1
+{%- endmacro %}
+
 {#- An amount of money shared over a count, to the cent, halves rounded up.
     Engines divide decimals differently (DuckDB in doubles, Spark in exact
     decimals) and so round a half cent differently; whole cents over a whole

@@ -13,27 +13,45 @@ orders as (
 
 ),
 
-lines as (
-
-    select
-        order_lines.order_id,
-        order_lines.order_line_id,
-        order_lines.product_id,
-        order_lines.line_amount
-    from {{ ref('stg_shopify__order_lines') }} as order_lines
-    inner join orders
-        on order_lines.order_id = orders.order_id
-
-),
-
 refunds as (
 
     select
-        refund_lines.order_line_id,
-        sum(refund_lines.refunded_amount) as refunded_amount
-    from {{ ref('stg_shopify__refund_lines') }} as refund_lines
-    inner join lines
-        on refund_lines.order_line_id = lines.order_line_id
+        order_line_id,
+        sum(refunded_amount) as refunded_amount
+    from {{ ref('stg_shopify__refund_lines') }}
+    group by 1
+
+),
+
+lines as (
+
+    {#- each CTE is read once, so the warehouse never holds a shop's order
+        lines twice while it sums them -#}
+    select
+        order_lines.order_id,
+        orders.total_discounts,
+        order_lines.product_id,
+        order_lines.line_amount,
+        coalesce(refunds.refunded_amount, 0) as refunded_amount
+    from {{ ref('stg_shopify__order_lines') }} as order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    left join refunds
+        on order_lines.order_line_id = refunds.order_line_id
+
+),
+
+real_orders as (
+
+    select
+        order_id,
+        sum(line_amount) as line_amount,
+        max(coalesce(total_discounts, 0)) as total_discounts,
+        sum(refunded_amount) as refunded_amount,
+        sum(
+            case when product_id is not null then line_amount - refunded_amount end
+        ) as product_net_revenue
+    from lines
     group by 1
 
 ),
@@ -41,19 +59,9 @@ refunds as (
 expected as (
 
     select
-        (select sum(line_amount) from lines)
-        - (
-            select sum(coalesce(total_discounts, 0)) from orders
-            where order_id in (select lines.order_id from lines)
-        )
-        - (select coalesce(sum(refunded_amount), 0) from refunds) as net_revenue,
-        (
-            select sum(lines.line_amount - coalesce(refunds.refunded_amount, 0))
-            from lines
-            left join refunds
-                on lines.order_line_id = refunds.order_line_id
-            where lines.product_id is not null
-        ) as product_net_revenue
+        sum(line_amount) - sum(total_discounts) - sum(refunded_amount) as net_revenue,
+        sum(product_net_revenue) as product_net_revenue
+    from real_orders
 
 ),
 

@@ -21,42 +21,67 @@ text_sentiments as (
 
 ),
 
-document_sentiment as (
+theme_bits as (
 
+    {#- each theme a bit of a bigint (at most 63 themes: see
+        tests/assert_themes_fit_a_document_s_theme_set.sql) -#}
+    select
+        theme,
+        cast(dense_rank() over (order by theme) - 1 as integer) as theme_bit
+    from (
+        select distinct theme
+        from {{ ref('int_voice_sentence_themes') }}
+        where theme is not null
+    ) as named
+
+),
+
+document_theme_tones as (
+
+    {#- one row per document and theme (a null theme: its sentences with
+        none), with the strongest tones of those sentences; a sentence read
+        once per theme it carries leaves the strongest the same -#}
     select
         document_id,
+        theme,
         max(sentiment) as most_positive,
         min(sentiment) as most_negative
-    from (
-        select distinct
-            document_id,
-            sentence_index,
-            sentiment
-        from sentence_themes
-    ) as sentences
+    from sentence_themes
+    group by 1, 2
+
+),
+
+document_readings as (
+
+    {#- a document's themes as one number: a list per document would hold
+        a growing state for each of millions of documents, which DuckDB
+        cannot spill to disk -#}
+    select
+        document_theme_tones.document_id,
+        max(document_theme_tones.most_positive) as most_positive,
+        min(document_theme_tones.most_negative) as most_negative,
+        count(document_theme_tones.theme) as theme_count,
+        sum({{ bit_value('theme_bits.theme_bit') }}) as theme_set
+    from document_theme_tones
+    left join theme_bits
+        on document_theme_tones.theme = theme_bits.theme
     group by 1
 
 ),
 
-document_theme_names as (
+theme_sets as (
 
-    {#- each theme once per document first: Spark cannot plan a distinct
-        listagg beside another distinct aggregate #}
-    select distinct
-        document_id,
-        theme
-    from sentence_themes
-    where theme is not null
-
-),
-
-document_themes as (
-
+    {#- each set of themes some document has, named once -#}
     select
-        document_id,
-        count(*) as theme_count,
-        {{ dbt.listagg('theme', "', '", 'order by theme') }} as themes
-    from document_theme_names
+        theme_sets.theme_set,
+        {{ dbt.listagg('theme_bits.theme', "', '", 'order by theme_bits.theme') }} as themes
+    from (
+        select distinct theme_set
+        from document_readings
+        where theme_set is not null
+    ) as theme_sets
+    inner join theme_bits
+        on {{ bit_is_set('theme_sets.theme_set', 'theme_bits.theme_bit') }}
     group by 1
 
 ),
@@ -72,23 +97,23 @@ final as (
         documents.product_id,
         documents.said_at,
         documents.document_text,
-        coalesce(document_themes.theme_count, 0) as theme_count,
-        document_themes.themes,
+        coalesce(document_readings.theme_count, 0) as theme_count,
+        theme_sets.themes,
         coalesce(text_sentiments.sentiment_score, 0) as sentiment_score,
         case
             when
-                document_sentiment.most_positive >= {{ var('sentiment_mixed_strength') }}
-                and document_sentiment.most_negative <= -{{ var('sentiment_mixed_strength') }}
+                document_readings.most_positive >= {{ var('sentiment_mixed_strength') }}
+                and document_readings.most_negative <= -{{ var('sentiment_mixed_strength') }}
                 and abs(coalesce(text_sentiments.sentiment_score, 0))
                 < {{ var('sentiment_mixed_lean') }}
                 then 'mixed'
             else coalesce(text_sentiments.sentiment_label, 'neutral')
         end as sentiment_label
     from documents
-    left join document_sentiment
-        on documents.document_id = document_sentiment.document_id
-    left join document_themes
-        on documents.document_id = document_themes.document_id
+    left join document_readings
+        on documents.document_id = document_readings.document_id
+    left join theme_sets
+        on document_readings.theme_set = theme_sets.theme_set
     left join text_sentiments
         on documents.text_hash = text_sentiments.text_hash
 
