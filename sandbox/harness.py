@@ -91,9 +91,11 @@ def dbt_command(warehouse: Path, *arguments: str) -> tuple[list[str], dict[str, 
     return command, _environment(warehouse)
 
 
-def dbt(warehouse: Path, *arguments: str) -> str:
-    """Run one dbt command (``"build"``, ``"build", "--full-refresh"``) on ``warehouse``."""
-    return _run(*dbt_command(warehouse, *arguments))
+def dbt(warehouse: Path, *arguments: str, settings: dict[str, str] | None = None) -> str:
+    """Run one dbt command (``"build"``, ``"build", "--full-refresh"``) on ``warehouse``,
+    with ``settings`` added to its environment (``EARSHOT_LOOKBACK_HOURS``)."""
+    command, environment = dbt_command(warehouse, *arguments)
+    return _run(command, {**environment, **(settings or {})})
 
 
 def build_warehouse(

@@ -68,7 +68,9 @@ def replayed(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iter
         day_one_marts = marts(incremental)
         twin.app.set_now(day_two)
         harness.load_sources(twin.url, incremental)
-    harness.dbt(incremental, "build")
+    # day 1's load came minutes before day 2's: with no look-back the run reads
+    # day 2's loads alone, as a daily run does once the first load is days old
+    harness.dbt(incremental, "build", settings={"EARSHOT_LOOKBACK_HOURS": "0"})
     shutil.copy(incremental, full)
     harness.dbt(full, "build", "--full-refresh")
     yield {
@@ -76,6 +78,7 @@ def replayed(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "incremental": marts(incremental),
         "full_refresh": marts(full),
         "compiled": incremental.parent / "dbt_target" / "run" / "earshot" / "models",
+        "selects": incremental.parent / "dbt_target" / "compiled" / "earshot" / "models",
         "warehouse": incremental,
     }
 
@@ -97,6 +100,24 @@ def test_day_two_brought_new_data_through_the_incremental_path(replayed: dict) -
         replayed["compiled"] / "intermediate" / "orders" / "int_order_lines_netted.sql"
     ).read_text()
     assert "delete from" in order_lines.lower()
+    selected = (
+        replayed["selects"] / "intermediate" / "orders" / "int_order_lines_netted.sql"
+    ).read_text()
+    assert "- 0 * 3600" in selected  # EARSHOT_LOOKBACK_HOURS, read at run time
+
+
+def test_a_look_back_that_is_not_hours_is_refused(replayed: dict, tmp_path: Path) -> None:
+    warehouse = tmp_path / "earshot.duckdb"
+    shutil.copy(replayed["warehouse"], warehouse)
+
+    with pytest.raises(RuntimeError, match="EARSHOT_LOOKBACK_HOURS=a week: give a number"):
+        harness.dbt(
+            warehouse,
+            "run",
+            "--select",
+            "int_order_lines_netted",
+            settings={"EARSHOT_LOOKBACK_HOURS": "a week"},
+        )
 
 
 def test_new_theme_examples_read_every_sentence_again(

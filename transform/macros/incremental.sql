@@ -4,13 +4,15 @@
     Unix seconds as text); a record changed at the source is re-loaded with a
     new stamp. An incremental run takes the rows stamped after the newest
     stamp already in the model, less var('incremental_lookback_hours'), so a
-    late or re-run load is never missed. -#}
+    late or re-run load is never missed. EARSHOT_LOOKBACK_HOURS, when set,
+    says the hours instead for one run (read while models run, like the
+    partition window below, so it never invalidates dbt's parse cache). -#}
 {% macro loaded_since_last_run(load_id_column, this_load_id_column='load_id', window_column=none) -%}
     (
         cast({{ load_id_column }} as double) > (
             select
                 coalesce(max(cast({{ this_load_id_column }} as double)), 0)
-                - {{ var('incremental_lookback_hours') }} * 3600
+                - {{ _earshot_lookback_hours() }} * 3600
             from {{ this }}
         )
         {%- if window_column is not none %}
@@ -40,6 +42,15 @@
         ({{ column }} >= cast('{{ start }}' as timestamp)
         {%- if end is not none %} and {{ column }} < cast('{{ end }}' as timestamp){% endif %})
     {%- endif -%}
+{%- endmacro %}
+
+{% macro _earshot_lookback_hours() -%}
+    {%- set hours = env_var('EARSHOT_LOOKBACK_HOURS', '') if execute else '' -%}
+    {%- if hours and not (hours | string).replace('.', '', 1).isdigit() -%}
+        {{ exceptions.raise_compiler_error(
+            "EARSHOT_LOOKBACK_HOURS=" ~ hours ~ ": give a number of hours, 0 or more") }}
+    {%- endif -%}
+    {{ return(hours or var('incremental_lookback_hours')) }}
 {%- endmacro %}
 
 {% macro _earshot_window_edge(edge) -%}
