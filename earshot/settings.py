@@ -96,18 +96,20 @@ def destination_name() -> str:
 
 # How much memory DuckDB may take before it spills to disk, in dlt's loads (the
 # warehouse and each source's spool) and in dbt builds (transform/profiles.yml
-# reads the same variable): a DuckDB size such as 2GB or 512MB. The default, 2GB,
-# is DuckDB's own advice of 1 to 4 GB a thread for dbt's two threads: at 1GB
-# the L shop's full build ran out of memory where two heavy queries met.
+# reads the same variable): a DuckDB size such as 2GB or 512MB. Unset, a load
+# takes 1GB (one query at a time) and a dbt build 2GB: DuckDB advises 1 to 4 GB
+# a thread, and at 1GB the L shop's full build ran out of memory where dbt's
+# two threads ran heavy queries at once.
 DUCKDB_MEMORY_LIMIT = "EARSHOT_DUCKDB_MEMORY_LIMIT"
+LOAD_MEMORY_LIMIT = "1GB"
 
 
 _DUCKDB_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)", re.IGNORECASE)
 
 
-def duckdb_memory_limit() -> str:
-    """DuckDB's memory limit in Earshot's processes: ``EARSHOT_DUCKDB_MEMORY_LIMIT``, or 2GB."""
-    value = os.environ.get(DUCKDB_MEMORY_LIMIT, "2GB").strip()
+def duckdb_memory_limit(default: str = LOAD_MEMORY_LIMIT) -> str:
+    """DuckDB's memory limit in Earshot's loads: ``EARSHOT_DUCKDB_MEMORY_LIMIT``, or 1GB."""
+    value = os.environ.get(DUCKDB_MEMORY_LIMIT, default).strip()
     if not _DUCKDB_SIZE.fullmatch(value):
         raise ValueError(
             f"{DUCKDB_MEMORY_LIMIT}={value!r}: give DuckDB a size such as 1GB, 1.5GB or 512MB"
