@@ -15,15 +15,17 @@ utterances as (
 linked as (
 
     {#- utterances carry their transcript's id; rows loaded before they did
-        are linked the way dlt's normalizer linked them -#}
+        are linked the way dlt's normalizer linked them. The join is on the
+        parent's key alone, so it stays a hash join: with the id's null test
+        in its condition as well, DuckDB could fold that test to false on a
+        load where every utterance has its id, and compare every utterance
+        with every transcript (64 s of the L shop's daily run). -#}
     select
         utterances.*,
         coalesce(utterances.transcript_id, by_parent.id) as linked_transcript_id
     from utterances
     left join transcripts as by_parent
-        on
-            utterances.transcript_id is null
-            and utterances._dlt_parent_id = by_parent._dlt_id
+        on utterances._dlt_parent_id = by_parent._dlt_id
 
 ),
 
