@@ -30,6 +30,7 @@ run come from dbt's ``run_results.json``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -57,6 +58,7 @@ DAILY = {"EARSHOT_LOOKBACK_HOURS": "0"}
 NOT_SQL = ("resource_type:seed", "resource_type:unit_test")
 
 
+@functools.cache
 def last_order_at(shop: Path) -> float:
     with (shop / "shopify" / "orders.jsonl").open("rb") as orders:
         return max(timeline.epoch(orjson.loads(line)["created_at"]) for line in orders)
@@ -67,8 +69,7 @@ def timed_dbt(
 ) -> tuple[float, int, dict]:
     """(seconds, peak RSS, run_results) of one dbt command on ``warehouse``, with
     ``settings`` added to its environment."""
-    command, environment = harness.dbt_command(warehouse, *arguments)
-    seconds, peak = run_child(command, {**environment, **(settings or {})})
+    seconds, peak = run_child(*harness.dbt_command(warehouse, *arguments, settings=settings))
     results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())
     return seconds, peak, results
 

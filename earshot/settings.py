@@ -107,9 +107,9 @@ LOAD_MEMORY_LIMIT = "1GB"
 _DUCKDB_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)", re.IGNORECASE)
 
 
-def duckdb_memory_limit(default: str = LOAD_MEMORY_LIMIT) -> str:
+def duckdb_memory_limit() -> str:
     """DuckDB's memory limit in Earshot's loads: ``EARSHOT_DUCKDB_MEMORY_LIMIT``, or 1GB."""
-    value = os.environ.get(DUCKDB_MEMORY_LIMIT, default).strip()
+    value = os.environ.get(DUCKDB_MEMORY_LIMIT, LOAD_MEMORY_LIMIT).strip()
     if not _DUCKDB_SIZE.fullmatch(value):
         raise ValueError(
             f"{DUCKDB_MEMORY_LIMIT}={value!r}: give DuckDB a size such as 1GB, 1.5GB or 512MB"

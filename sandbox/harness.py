@@ -69,8 +69,11 @@ def load_sources(
     )
 
 
-def dbt_command(warehouse: Path, *arguments: str) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment of one dbt command on ``warehouse``.
+def dbt_command(
+    warehouse: Path, *arguments: str, settings: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one dbt command on ``warehouse``, with
+    ``settings`` added to the environment (``EARSHOT_LOOKBACK_HOURS``).
 
     dbt's target and log folders live beside the warehouse, so that builds of
     different warehouses never share a parse cache or a log.
@@ -88,14 +91,13 @@ def dbt_command(warehouse: Path, *arguments: str) -> tuple[list[str], dict[str, 
         "--log-path",
         str(workdir / "dbt_logs"),
     ]
-    return command, _environment(warehouse)
+    return command, {**_environment(warehouse), **(settings or {})}
 
 
 def dbt(warehouse: Path, *arguments: str, settings: dict[str, str] | None = None) -> str:
     """Run one dbt command (``"build"``, ``"build", "--full-refresh"``) on ``warehouse``,
-    with ``settings`` added to its environment (``EARSHOT_LOOKBACK_HOURS``)."""
-    command, environment = dbt_command(warehouse, *arguments)
-    return _run(command, {**environment, **(settings or {})})
+    with ``settings`` added to its environment."""
+    return _run(*dbt_command(warehouse, *arguments, settings=settings))
 
 
 def build_warehouse(
