@@ -74,11 +74,7 @@ def test_tricky_sentences_carry_the_themes_a_reader_would_give(
 
 # Denials in words no generic rule holds: the denial head reads them.
 LEARNED_DENIALS = [
-    (
-        "I wasn't bothered about how long delivery took,"
-        " the colour looked nothing like the photos.",
-        {"product_photos"},
-    ),
+    ("I'd happily have paid more, but the stitching came undone in a week.", {"quality"}),
     ("The courier was no trouble at all, but the zip broke on day two.", {"quality"}),
 ]
 
