@@ -20,13 +20,13 @@ from sandbox import answer_key, voice_texts
 
 pytestmark = pytest.mark.e2e
 
-# Measured 2026-12-01: micro-F1 0.771, lowest theme F1 0.667 (price), denied
-# themes counted 18%, star agreement 0.868. Targets (issue 12): 0.85, 0.70,
+# Measured 2026-12-02: micro-F1 0.816, lowest theme F1 0.739 (praise), denied
+# themes counted 13%, star agreement 0.857. Targets (issue 12): 0.85, 0.70,
 # 10%, 0.90.
-MIN_MICRO_F1 = 0.74
-MIN_THEME_F1 = 0.62
-MAX_DENIED_COUNTED = 0.25
-MIN_STAR_AGREEMENT = 0.82
+MIN_MICRO_F1 = 0.79
+MIN_THEME_F1 = 0.70
+MAX_DENIED_COUNTED = 0.20
+MIN_STAR_AGREEMENT = 0.83
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from earshot import language, voice
 from earshot.voice import evaluation, negation, reading, tuning
@@ -39,7 +40,7 @@ from earshot.voice.model import (
 )
 
 # Bump when the way heads are trained changes, so models retrain.
-TRAINING_VERSION = "6"
+TRAINING_VERSION = "7"
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "transform" / "seeds" / "theme_examples.csv"
 TAXONOMY = ROOT / "transform" / "seeds" / "theme_taxonomy.csv"
@@ -159,13 +160,16 @@ def train(
     themed = np.array([row.get("corpus") != "sentiment" for row in rows])
     out_of_fold = np.zeros(labels.shape)
     folds = KFold(FOLDS, shuffle=True, random_state=0).split(np.flatnonzero(themed))
+    denied = np.array(
+        [[theme in evaluation.denied_themes(row) for theme in themes] for row in rows], dtype=bool
+    )
     for train_part, test_part in folds:
         train_index = np.flatnonzero(themed)[train_part]
         test_index = np.flatnonzero(themed)[test_part]
         held = np.isin(owner, test_index)
-        for j in range(len(themes)):
-            if labels[train_index, j].any():
-                head = _fit_binary(x[train_index], labels[train_index, j], THEME_C)
+        heads = _fit_theme_heads(x, xs_all, labels, denied, owner, train_index)
+        for j, head in enumerate(heads):
+            if head is not None:
                 p = head.predict_proba(xs_all[held])[:, 1]
                 np.maximum.at(out_of_fold[:, j], owner[held], p)
     # The threshold is set on customers' own words: the seed's short phrases
@@ -184,7 +188,7 @@ def train(
     cv_f1 = 2 * tp / max(2 * tp + int((called & ~truth).sum()) + int((~called & truth).sum()), 1)
 
     say("fitting heads")
-    heads = [_fit_binary(x[themed], labels[themed, j], THEME_C) for j in range(len(themes))]
+    heads = _fit_theme_heads(x, xs_all, labels, denied, owner, np.flatnonzero(themed))
     with_sentiment = [i for i, row in enumerate(rows) if row.get("sentiment") in SENTIMENTS]
     lexicon = np.array([language.lexicon_sentiment(texts[i]) for i in with_sentiment])
     xs = features(embeddings[with_sentiment], [texts[i] for i in with_sentiment], idf, lexicon)
@@ -250,6 +254,42 @@ def train(
         idf=idf,
         manifest=manifest,
     )
+
+
+def _fit_theme_heads(x, xs, labels: np.ndarray, denied: np.ndarray, owner: np.ndarray, index):
+    """A head per theme, taught by whole texts and by the sentences of longer ones.
+
+    The pipeline reads sentence by sentence, and a text's labels do not say
+    which of its sentences carries a theme. Heads fitted on the whole texts
+    pick it: in a text labelled with a theme, the sentence they find likeliest
+    is a positive for that theme and its other sentences teach nothing about
+    it; every sentence of a text without the theme (and not denying it) is a
+    negative. The heads are then fitted again on texts and sentences together.
+    """
+    first = [
+        _fit_binary(x[index], labels[index, j], THEME_C) if labels[index, j].any() else None
+        for j in range(labels.shape[1])
+    ]
+    counts = np.bincount(owner, minlength=len(labels))
+    longer = np.flatnonzero(np.isin(owner, index) & (counts[owner] > 1))
+    if not len(longer):
+        return first
+    heads = []
+    for j, head in enumerate(first):
+        if head is None:
+            heads.append(None)
+            continue
+        p = head.predict_proba(xs[longer])[:, 1]
+        texts = owner[longer]
+        positive = labels[texts, j] == 1
+        best = np.full(len(labels), -1.0)
+        np.maximum.at(best, texts[positive], p[positive])
+        chosen = positive & (p >= best[texts])
+        negative = ~positive & ~denied[texts, j]
+        keep = longer[chosen | negative]
+        y = np.concatenate([labels[index, j], chosen[chosen | negative].astype(int)])
+        heads.append(_fit_binary(sparse.vstack([x[index], xs[keep]]).tocsr(), y, THEME_C))
+    return heads
 
 
 def _fit_denial(

@@ -228,3 +228,34 @@ def test_scores_and_denials_are_counted_per_theme() -> None:
     assert evaluation.denied_counted(rows, predicted) == (1, 1)
     stars = [{"rating": 5}, {"rating": 3}, {"rating": 1}]
     assert evaluation.star_agreement(stars, ["positive", "neutral", "positive"]) == (0.5, 2)
+
+
+def test_theme_heads_learn_which_sentence_of_a_long_text_carries_its_theme() -> None:
+    """A long text's label does not say which sentence raises the theme: the heads find
+    it, and the small talk beside it is taught as carrying nothing."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(0)
+    theme, chat, other = np.eye(3)
+    # sentences: the theme said, small talk, another subject; each text is their mean
+    sentences, owner, labels = [], [], []
+    for i in range(60):
+        kind = i % 3
+        parts = [[theme, chat], [chat, other], [other]][kind]
+        sentences += [p + rng.normal(0, 0.05, 3) for p in parts]
+        owner += [i] * len(parts)
+        labels.append([1 if kind == 0 else 0, 0])  # the second theme is never labelled
+    owner = np.array(owner)
+    xs = sparse.csr_matrix(np.array(sentences))
+    counts = np.bincount(owner)
+    x = sparse.csr_matrix(
+        np.vstack([np.array(sentences)[owner == i].mean(axis=0) for i in range(len(counts))])
+    )
+    labels = np.array(labels)
+    denied = np.zeros(labels.shape, dtype=bool)
+
+    heads = training._fit_theme_heads(x, xs, labels, denied, owner, np.arange(len(counts)))
+
+    assert heads[1] is None
+    p_theme, p_chat = heads[0].predict_proba(sparse.csr_matrix(np.vstack([theme, chat])))[:, 1]
+    assert p_theme > 0.5 > p_chat
