@@ -20,13 +20,13 @@ from sandbox import answer_key, voice_texts
 
 pytestmark = pytest.mark.e2e
 
-# Measured 2026-12-02: micro-F1 0.816, lowest theme F1 0.739 (praise), denied
-# themes counted 13%, star agreement 0.857. Targets (issue 12): 0.85, 0.70,
+# Measured 2026-12-02: micro-F1 0.818, lowest theme F1 0.738 (shipping), denied
+# themes counted 4%, star agreement 0.879. Targets (issue 12): 0.85, 0.70,
 # 10%, 0.90.
 MIN_MICRO_F1 = 0.79
 MIN_THEME_F1 = 0.70
-MAX_DENIED_COUNTED = 0.20
-MIN_STAR_AGREEMENT = 0.83
+MAX_DENIED_COUNTED = 0.10
+MIN_STAR_AGREEMENT = 0.85
 
 
 @pytest.fixture(scope="module")

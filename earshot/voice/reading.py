@@ -21,6 +21,11 @@ _SENTENCE_END = re.compile(r"[.!?]+(?:\s+|$)")
 # A clause reading at least this positive (sentiment head, -1 to 1) raises no
 # complaint: "arrived next day" is not a shipping theme.
 POSITIVE = 0.5
+# A complaint the whole sentence carries but none of its clauses reaches this
+# share of the threshold on, in a sentence that holds a denial, is the denied
+# theme: "delivery was quick enough, it's the zip that broke" reads shipping
+# as a whole, and neither clause on its own.
+UNPLACED = 0.15
 # Rules kept for precision: a theme found in a clause that names another
 # theme's subject is the other's. "Eight pounds postage is daylight robbery"
 # complains of the shipping cost, not of the price.
@@ -108,10 +113,15 @@ def read(
             governed = [
                 denying[c] or (c + 1 < len(pieces) and bare[c + 1]) for c in range(len(pieces))
             ]
+            denial_in_sentence = any(governed) or learned.any()
             for j, theme in enumerate(model.themes):
                 locus = int(np.argmax(block[:, j]))
                 present = theme in found or block[locus, j] >= thresholds[j]
-                if complaints[j] and (governed[locus] or learned[locus] or tone[locus] >= POSITIVE):
+                # said by no clause on its own, the theme is what the sentence's denial denies
+                unplaced = block[locus, j] < thresholds[j] * UNPLACED and denial_in_sentence
+                if complaints[j] and (
+                    governed[locus] or learned[locus] or tone[locus] >= POSITIVE or unplaced
+                ):
                     if present:
                         denied.append(theme)
                     found.pop(theme, None)

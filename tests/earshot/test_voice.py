@@ -45,7 +45,9 @@ TRICKY = [
         "The coat is reasonable for what it is, but eight pounds postage is daylight robbery",
         {"shipping"},
     ),
-    ("Lovely coat but at two hundred quid it's way out of my budget", {"price"}),
+    # "lovely coat" is an explicit compliment, praise by eval's definition
+    ("Lovely coat but at two hundred quid it's way out of my budget", {"price", "praise"}),
+    ("Nice enough coat but at two hundred quid it's way out of my budget", {"price"}),
     # request against stock-out
     ("When will the green one be back in stock?", {"stock_out"}),
     ("Do you think you'll ever make these in a wide fit?", {"product_request"}),
@@ -74,7 +76,7 @@ def test_tricky_sentences_carry_the_themes_a_reader_would_give(
 
 # Denials in words no generic rule holds: the denial head reads them.
 LEARNED_DENIALS = [
-    ("I'd happily have paid more, but the stitching came undone in a week.", {"quality"}),
+    ("Spending that much didn't bother me, the zip broke on day two.", {"quality"}),
     ("The courier was no trouble at all, but the zip broke on day two.", {"quality"}),
 ]
 
