@@ -92,13 +92,16 @@ def sentiment_agreement(rows: Sequence[Mapping], labels: Sequence[str | None]) -
     return sum(a == b for a, b in pairs) / len(pairs) if pairs else float("nan")
 
 
+# what a review's stars say of it; three stars say nothing either way
+STARS = {1: "negative", 2: "negative", 4: "positive", 5: "positive"}
+
+
 def star_agreement(rows: Sequence[Mapping], labels: Sequence[str | None]) -> tuple[float, int]:
     """Agreement with the stars: 4-5 positive, 1-2 negative, 3 left out."""
-    expected = {1: "negative", 2: "negative", 4: "positive", 5: "positive"}
     pairs = [
-        (expected[row["rating"]], label)
+        (STARS[row["rating"]], label)
         for row, label in zip(rows, labels, strict=True)
-        if row.get("rating") in expected
+        if row.get("rating") in STARS
     ]
     if not pairs:
         return float("nan"), 0

@@ -12,7 +12,6 @@ by its authors.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 
@@ -20,6 +19,7 @@ import pytest
 
 from bench import quality_report
 from earshot.voice import evaluation, training
+from sandbox import voice_texts
 
 RUN = 8
 CLOSEST = 0.40
@@ -31,11 +31,10 @@ FIELDS = {"id", "source", "text", "themes", "sentiment", "rating", "note"}
 
 def _written() -> list[tuple[str, dict]]:
     return [
-        (path.name, json.loads(line))
+        (path.name, row)
         for path in sorted(training.TRAINING_DIR.glob("*.jsonl"))
         if not path.name.startswith(("sandbox_", "shared_"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
+        for row in voice_texts.read_jsonl(path)
     ]
 
 
@@ -52,7 +51,7 @@ def _runs(text: str) -> set[str]:
 def dev() -> list[dict]:
     if not quality_report.DEV.exists():
         pytest.fail(f"{quality_report.DEV} is missing: the shared eval texts sit beside the repo")
-    return [json.loads(line) for line in quality_report.DEV.read_text().splitlines()]
+    return voice_texts.read_jsonl(quality_report.DEV)
 
 
 def test_written_texts_use_eval_s_fields_themes_and_stars() -> None:

@@ -215,6 +215,16 @@ def test_whole_reviews_read_with_the_tone_their_stars_give() -> None:
     assert (label, low) == ("positive", "negative")
 
 
+def test_the_document_head_learns_a_review_from_its_stars() -> None:
+    """A 4-star review with one gripe is labelled mixed and its writer called it good."""
+    mixed_four = {"rating": 4, "sentiment": "mixed"}
+    assert training.document_sentiment(mixed_four) == "positive"
+    assert training.document_sentiment({"rating": 2, "sentiment": "neutral"}) == "negative"
+    assert training.document_sentiment({"rating": 3, "sentiment": "mixed"}) == "mixed"
+    assert training.document_sentiment({"rating": None, "sentiment": "neutral"}) == "neutral"
+    assert training.document_sentiment({"sentiment": "positive"}) == "positive"
+
+
 def test_scores_and_denials_are_counted_per_theme() -> None:
     rows = [
         {"themes": ["price"], "note": "negation: shipping"},

@@ -51,7 +51,7 @@ def test_sentiment_labels_mostly_agree_with_the_planted_ones(shop_and_marts, spl
 def test_review_sentiment_agrees_with_the_stars(shop_and_marts, split: str) -> None:
     """4-5 stars read positive, 1-2 negative (3 left out).
 
-    0.93 is the aim; 0.923 (tuning) and 0.897 (holdout) today."""
+    0.93 is the aim (issue 12); 0.983 (tuning) and 0.950 (holdout) on 2026-12-03."""
     shop, con = shop_and_marts
     words = voice_texts.said(shop)
     rows = {
@@ -64,7 +64,7 @@ def test_review_sentiment_agrees_with_the_stars(shop_and_marts, split: str) -> N
         list(rows.values()), [readings[k][1] for k in rows]
     )
     assert reviews > 500
-    assert agreement >= 0.87
+    assert agreement >= 0.93
 
 
 def test_non_buyer_price_share_matches_the_planted_share(shop_and_marts) -> None:
