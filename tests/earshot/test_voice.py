@@ -4,6 +4,8 @@ the shipped model matching its training data, and retraining on new examples."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -271,3 +273,33 @@ def test_theme_heads_learn_which_sentence_of_a_long_text_carries_its_theme() -> 
     assert heads[1] is None
     p_theme, p_chat = heads[0].predict_proba(sparse.csr_matrix(np.vstack([theme, chat])))[:, 1]
     assert p_theme > 0.5 > p_chat
+
+
+def test_training_embeds_with_every_core_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`make voice-model` runs alone; the pipeline's one thread would leave a core idle."""
+    from earshot.voice import train
+
+    seen = []
+
+    class Trained:
+        fingerprint = "f"
+
+        def save(self, directory: Path) -> None:
+            seen.append(("saved", directory))
+
+    def fake_train(themes):
+        seen.append(os.environ[language.ENCODER_THREADS])
+        return Trained()
+
+    monkeypatch.setattr(train.training, "train", fake_train)
+    monkeypatch.setattr(train, "tune_encoder", lambda: pytest.fail("the encoder is current"))
+    monkeypatch.setattr(sys, "argv", ["train"])
+    monkeypatch.setenv(language.ENCODER_THREADS, "1")  # so that teardown restores it
+    monkeypatch.delenv(language.ENCODER_THREADS)
+    train.main()
+    monkeypatch.setenv(language.ENCODER_THREADS, "1")
+    train.main()
+    assert seen[0] == str(os.cpu_count()) and seen[2] == "1"
+    assert seen[1] == ("saved", train.MODEL_DIR)
