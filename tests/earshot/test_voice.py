@@ -303,3 +303,41 @@ def test_training_embeds_with_every_core_unless_told_otherwise(
     train.main()
     assert seen[0] == str(os.cpu_count()) and seen[2] == "1"
     assert seen[1] == ("saved", train.MODEL_DIR)
+
+
+def test_the_denial_threshold_counts_only_errors_that_change_a_reading() -> None:
+    """Denials of a theme the heads do not call cost nothing when missed: they must not
+    pull the threshold down to where it cancels complaints that are called."""
+    from earshot.voice.model import LEXICAL_FEATURES
+
+    rng = np.random.default_rng(0)
+    complaint, denial = np.array([0.0, 1.0]), np.array([1.0, 0.0])
+    kinds = ["complaint"] * 20 + ["called denial"] * 10 + ["uncalled denial"] * 60
+    # an uncalled denial reads like a complaint: only a low threshold would catch it
+    vectors = {"complaint": complaint, "called denial": denial, "uncalled denial": complaint}
+    rows, pieces, embedded, called = [], [], {}, {}
+    for i, kind in enumerate(kinds):
+        text = f"clause {i}"
+        denies = kind != "complaint"
+        rows.append({"themes": [] if denies else ["price"], "note": "negation: price" * denies})
+        pieces.append([text])
+        embedded[text] = vectors[kind] + rng.normal(0, 0.05, 2)
+        called[text] = kind != "uncalled denial"
+
+    def fit(thresholds: np.ndarray) -> float:
+        _, cut, counts = training._fit_denial(
+            rows,
+            pieces,
+            embedded,
+            lambda _, texts: np.array([[0.9 if called[t] else 0.1] for t in texts]),
+            ["price"],
+            thresholds,
+            lambda texts: np.array([embedded[t] for t in texts]),
+            np.zeros(LEXICAL_FEATURES, np.float32),
+        )
+        return cut, counts["denials_of_a_called_theme"]
+
+    every_error, all_called = fit(np.array([0.0]))  # every clause's theme is called
+    only_costly, some_called = fit(np.array([0.5]))
+    assert (all_called, some_called) == (70, 10)
+    assert every_error < 0.5 < only_costly
