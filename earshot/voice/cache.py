@@ -21,8 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from earshot import language
-
 # how long a writer waits for another process's write to finish
 BUSY_SECONDS = 300
 # texts looked up per query (SQLite's limit on bound parameters is far above)
@@ -36,10 +34,13 @@ class CachedEncoder:
     not in the file yet.
     """
 
-    def __init__(self, path: Path, fingerprint: str, load: Callable[[], object]) -> None:
+    def __init__(
+        self, path: Path, fingerprint: str, load: Callable[[], object], dimensions: int
+    ) -> None:
         self.path = path
         self.fingerprint = fingerprint
         self._load = load
+        self.dimensions = dimensions
         self._encoder = None
 
     def _key(self, text: str) -> str:
@@ -55,7 +56,7 @@ class CachedEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, language.EMBEDDING_DIMENSIONS), dtype=np.float32)
+            return np.zeros((0, self.dimensions), dtype=np.float32)
         keys = [self._key(text) for text in texts]
         found: dict[str, np.ndarray] = {}
         connection = self._connect()

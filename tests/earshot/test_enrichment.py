@@ -3,15 +3,13 @@
 import numpy as np
 import pyarrow as pa
 
-from earshot import enrichment, language
+from earshot import enrichment, voice
 from earshot.voice.model import VoiceModel
 
 
 def fake_encode(texts):
     """A deterministic stand-in for the encoder: one vector per text, from its length."""
-    return np.array(
-        [np.full(language.EMBEDDING_DIMENSIONS, len(t) / 100, np.float32) for t in texts]
-    )
+    return np.array([np.full(voice.dimensions(), len(t) / 100, np.float32) for t in texts])
 
 
 def test_batches_weigh_at_most_the_size_and_a_heavy_key_goes_alone() -> None:

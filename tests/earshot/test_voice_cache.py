@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from earshot import language, voice
+from earshot import voice
 from earshot.voice.cache import CachedEncoder
+
+DIMENSIONS = 16
 
 
 class CountingEncoder:
@@ -21,7 +23,7 @@ class CountingEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         self.texts.extend(texts)
-        vectors = np.zeros((len(texts), language.EMBEDDING_DIMENSIONS), np.float32)
+        vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
         for row, text in enumerate(texts):
             for position, character in enumerate(text):
                 vectors[row, (position * 31 + ord(character)) % vectors.shape[1]] += 1.0
@@ -35,7 +37,7 @@ def cached(path: Path, fingerprint: str = "layers-a") -> tuple[CachedEncoder, li
         loaded.append(CountingEncoder())
         return loaded[-1]
 
-    return CachedEncoder(path, fingerprint, load), loaded
+    return CachedEncoder(path, fingerprint, load, DIMENSIONS), loaded
 
 
 def test_vectors_come_back_in_order_and_each_text_is_embedded_once(tmp_path: Path) -> None:
