@@ -20,13 +20,14 @@ from sandbox import answer_key, voice_texts
 
 pytestmark = pytest.mark.e2e
 
-# Measured 2026-12-03: micro-F1 0.825, lowest theme F1 0.758 (shipping), denied
-# themes counted 9% (5 of 55), star agreement 0.879. Targets (issue 12): 0.85, 0.70,
-# 10%, 0.90.
-MIN_MICRO_F1 = 0.79
+# Measured 2026-12-03 with all-mpnet-base-v2 (model 3795f262): micro-F1 0.883,
+# lowest theme F1 0.806 (shipping), denied themes counted 5% (3 of 55), star
+# agreement 0.934. Targets (issue 12): 0.85, 0.70, 10%, 0.90; the floors sit a
+# little below them.
+MIN_MICRO_F1 = 0.84
 MIN_THEME_F1 = 0.70
 MAX_DENIED_COUNTED = 0.10
-MIN_STAR_AGREEMENT = 0.85
+MIN_STAR_AGREEMENT = 0.89
 
 
 @pytest.fixture(scope="module")
