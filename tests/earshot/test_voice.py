@@ -33,7 +33,7 @@ def test_a_denial_is_found_in_its_own_clause(sentence: str, expected: list[bool]
     assert [negation.denies(c) for c in negation.clauses(sentence)] == expected
 
 
-# Two the shipped classifier misses, kept in the set so that a model that reads them
+# Sentences the shipped classifier misses, kept in the set so that a model that reads them
 # turns these tests into failures to look at (strict): then drop the mark.
 KNOWN_MISS = pytest.mark.xfail(
     strict=True,
@@ -53,6 +53,13 @@ TRICKY = [
         "Oh brilliant, a third week of staring at a tracking page that never moves",
         {"shipping"},
         marks=KNOWN_MISS,  # shipping at 0.68, its threshold 0.70
+    ),
+    ("Fantastic, the 'next day' delivery turned up a week later.", {"shipping"}),
+    ("Love how the soles came unglued after one walk. Top work.", {"quality"}),
+    pytest.param(
+        "Wonderful, the small is big enough to sleep in.",
+        {"sizing_fit"},
+        marks=KNOWN_MISS,  # sizing_fit at 0.77, then cancelled: the clause reads positive
     ),
     # price against shipping cost
     (
