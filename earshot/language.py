@@ -28,11 +28,15 @@ from pathlib import Path
 import numpy as np
 
 _WORD = re.compile(r"[A-Za-z]+")
-# One sentence at a time: batched with others, a sentence is padded to their
-# length and its embedding moves in the last bits with its batch, enough to
-# tip a theme at its threshold, so an incremental run would read it otherwise
-# than a full refresh. Alone, it embeds the same every time (22% slower).
-_BATCH = 1
+# Sentences embed in batches of the same length in tokens, so none is padded:
+# padded to a longer neighbour's length, a sentence's embedding moves in the
+# last bits with its batch, enough to tip a theme at its threshold, and an
+# incremental run would read it otherwise than a full refresh. Unpadded, it
+# embeds the same in any batch of two or more, whoever its neighbours are; alone,
+# a short one takes another path through torch, so a sentence with no neighbour
+# of its length is embedded beside a copy of itself. 2.4x the texts/s of one at
+# a time with all-mpnet-base-v2 (bench/encoder_bases.py, docs/benchmarks.md).
+_BATCH_TOKENS = 2048  # tokens in one batch: 64 sentences of 32 tokens
 _MAX_TOKENS = 128
 # dbt runs models in threads; two importing transformers at once can each see
 # it half-initialised, so imports and model loading go one at a time.
@@ -235,6 +239,12 @@ class Encoder:
             raise ValueError(f"{path}: layers the encoder does not have: {sorted(unknown)[:3]}")
         self._model.load_state_dict(state, strict=False)
 
+    def _pooled(self, ids, mask):
+        hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return self._torch.nn.functional.normalize(pooled, dim=1)
+
     def pool(self, texts: Sequence[str]):
         """Unit-length mean-pooled embeddings of ``texts`` as one padded batch (a torch
         tensor that keeps its gradient, for tuning)."""
@@ -242,20 +252,27 @@ class Encoder:
         encoded = self._tokenizer.encode_batch(list(texts))
         ids = torch.tensor([e.ids for e in encoded])
         mask = torch.tensor([e.attention_mask for e in encoded])
-        hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
-        weights = mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled, dim=1)
+        return self._pooled(ids, mask)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length embeddings of ``texts``, each the same whatever else is embedded
+        with it (batched by length in tokens, see ``_BATCH_TOKENS``)."""
         torch = self._torch
-        if not texts:
-            return np.zeros((0, self.base.dimensions), dtype=np.float32)
-        batches = []
+        vectors = np.zeros((len(texts), self.base.dimensions), dtype=np.float32)
+        tokens = [e.ids[: sum(e.attention_mask)] for e in self._tokenizer.encode_batch(list(texts))]
+        by_length: dict[int, list[int]] = {}
+        for row, ids in enumerate(tokens):
+            by_length.setdefault(len(ids), []).append(row)
         with torch.inference_mode():
-            for start in range(0, len(texts), _BATCH):
-                batches.append(self.pool(texts[start : start + _BATCH]))
-        return torch.cat(batches).numpy().astype(np.float32)
+            for length, rows in by_length.items():
+                size = max(1, _BATCH_TOKENS // length)
+                for start in range(0, len(rows), size):
+                    chunk = rows[start : start + size]
+                    batch = [tokens[row] for row in chunk] * (2 if len(chunk) == 1 else 1)
+                    ids = torch.tensor(batch)
+                    pooled = self._pooled(ids, torch.ones_like(ids))
+                    vectors[chunk] = pooled[: len(chunk)].numpy()
+        return vectors
 
 
 @functools.cache

@@ -190,6 +190,31 @@ def test_the_encoder_puts_tuned_layers_in_place(tmp_path: Path) -> None:
         language.Encoder(tuned=stray)
 
 
+def test_a_sentence_embeds_the_same_alone_or_among_any_others() -> None:
+    """Sentences embed in batches, yet each vector is its own: an incremental run and a
+    full refresh, which batch sentences otherwise, read a sentence alike."""
+    sentences = [
+        "too pricey",  # short sentences take another path through torch alone
+        "way too pricey",
+        "the parcel came a week late and nobody answered my emails about it",
+        "the sleeves are long",
+        "the sleeves are short",  # as many tokens as its neighbour
+        "love it",
+        "the zip broke on the first day, and the replacement broke on the second",
+    ]
+    encoder = voice.encoder()
+
+    together = encoder.encode(sentences)
+    alone = np.concatenate([encoder.encode([sentence]) for sentence in sentences])
+    reordered = encoder.encode([*sentences[::-1], "another sentence entirely, of its own"])
+
+    assert together.shape == (len(sentences), voice.dimensions())
+    assert np.array_equal(together, alone)
+    assert np.array_equal(reordered[: len(sentences)][::-1], together)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-6)
+    assert encoder.encode([]).shape == (0, voice.dimensions())
+
+
 def test_the_encoder_embeds_with_the_threads_it_is_given(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
