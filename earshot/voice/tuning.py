@@ -21,6 +21,7 @@ files or the base changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sys
@@ -79,9 +80,19 @@ def fingerprint(directory: Path, base_name: str = DEFAULT_BASE) -> str:
 
 
 def shipped_fingerprint(path: Path = ENCODER_FILE) -> str:
-    """What the heads were fitted on: the shipped layers' bytes (``base`` with none)."""
+    """What the heads were fitted on: the shipped layers' bytes (``base`` with none).
+
+    Hashed once per version of the file (its size and modification time), not
+    on every batch a build scores.
+    """
     if not path.exists():
         return "base"
+    stat = path.stat()
+    return _digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.cache
+def _digest(path: Path, size: int, modified: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
