@@ -24,7 +24,7 @@ from xdist.scheduler import LoadScopeScheduling
 # the environment variable naming the file where workers write each test's group
 GROUPS_FILE = "EARSHOT_TEST_GROUPS"
 # session fixtures that build a warehouse: their tests stay together, and go first
-SESSION_BUILDS = ("pipeline_run", "s_shop")
+SESSION_BUILDS = ("pipeline_run", "s_shop", "shop_run_once")
 
 
 def group_of(item: pytest.Item) -> str | None:

@@ -2,13 +2,16 @@
 backfill rebuilds what a full run builds, two runs at once take turns, and CSV exports
 dropped in the watched folder start a run through the sensor.
 
-Each test serves its own small sandbox shop and builds its own warehouse, but for the
-whole graph on the S shop, which reads the session's S shop (the ``s_shop`` fixture), and
-the decisions sensor, which reads the session's pipeline run.
+Each test serves its own small sandbox shop and runs on a warehouse of its own. The XS
+shop is run whole once (``shop_run_once``); the backfill compares against those marts, and
+the tests of runs on a shop that has run before start from a copy of that warehouse. The
+whole graph on the S shop reads the session's S shop (the ``s_shop`` fixture), and the
+decisions sensor the session's pipeline run.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -88,18 +91,53 @@ class Shop:
         return found
 
 
+@dataclass(frozen=True)
+class ShopRunOnce:
+    """The XS shop's folder (warehouse, published marts, dlt's and dbt's state) after
+    one whole run at the shop's end, and the marts that run built."""
+
+    folder: Path
+    marts: dict[str, list[tuple]]
+
+
+def shop_environment(server: SandboxServer, folder: Path) -> dict[str, str]:
+    return {
+        **sandbox_environment(server.url, folder / "earshot.duckdb"),
+        "EARSHOT_EXPORTS": str(folder / "exports"),
+    }
+
+
+@pytest.fixture(scope="session")
+def shop_run_once(shop_data: Path, tmp_path_factory: pytest.TempPathFactory) -> ShopRunOnce:
+    """The XS shop run whole once at its end, for the tests that start from a shop that
+    has run before (one worker runs them all: tests/scheduling.py)."""
+    folder = tmp_path_factory.mktemp("runs_built") / "w"
+    with (
+        SandboxServer(shop_data, rate_limits="fast", now=HISTORY_END) as server,
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        environment = shop_environment(server, folder)
+        for key, value in environment.items():
+            patch.setenv(key, value)
+        shop = Shop(server, folder / "earshot.duckdb", environment)
+        assert shop.run().success
+        return ShopRunOnce(folder, shop.marts())
+
+
 @pytest.fixture
 def serve(shop_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:
     servers: list[SandboxServer] = []
 
-    def start(data: Path = shop_data, now=None, name: str = "w") -> Shop:
+    def start(
+        data: Path = shop_data, now=None, name: str = "w", built: ShopRunOnce | None = None
+    ) -> Shop:
+        """A twin of ``data`` and a warehouse of its own: empty, or a copy of ``built``'s."""
         server = SandboxServer(data, rate_limits="fast", now=now).start()
         servers.append(server)
+        if built is not None:
+            shutil.copytree(built.folder, tmp_path / name)
         warehouse = tmp_path / name / "earshot.duckdb"
-        environment = {
-            **sandbox_environment(server.url, warehouse),
-            "EARSHOT_EXPORTS": str(tmp_path / name / "exports"),
-        }
+        environment = shop_environment(server, warehouse.parent)
         for key, value in environment.items():
             monkeypatch.setenv(key, value)
         return Shop(server, warehouse, environment)
@@ -164,11 +202,11 @@ def test_a_broken_record_fails_its_landing_check_and_blocks_publishing(
     assert not Path(shop.environment["EARSHOT_PUBLISHED"]).exists()
 
 
-def test_a_three_day_backfill_rebuilds_what_a_full_run_builds(serve) -> None:
+def test_a_three_day_backfill_rebuilds_what_a_full_run_builds(
+    serve, shop_run_once: ShopRunOnce
+) -> None:
     end = HISTORY_END  # midnight UTC: the twins' clock for the finished shop
-    full = serve(now=end, name="full")
-    assert full.run().success
-    expected = full.marts()
+    expected = shop_run_once.marts  # the shop run whole at its end
 
     # the same shop loaded three days before its end, then backfilled over those days
     late = serve(now=end - timedelta(days=3), name="late")
@@ -198,8 +236,8 @@ def test_a_three_day_backfill_rebuilds_what_a_full_run_builds(serve) -> None:
     assert late.marts() == expected
 
 
-def test_two_runs_launched_at_once_both_succeed(serve) -> None:
-    shop = serve(name="together")
+def test_two_runs_launched_at_once_both_succeed(serve, shop_run_once: ShopRunOnce) -> None:
+    shop = serve(name="together", built=shop_run_once)
     script = (
         "import sys, dagster as dg\n"
         "from orchestration.definitions import defs\n"
@@ -235,12 +273,13 @@ CALLS_HEADER = (
 )
 
 
-def test_a_csv_export_dropped_in_the_watched_folder_starts_a_run(serve) -> None:
+def test_a_csv_export_dropped_in_the_watched_folder_starts_a_run(
+    serve, shop_run_once: ShopRunOnce
+) -> None:
     from orchestration.definitions import defs
     from orchestration.defs.resources import EarshotResource
 
-    shop = serve(name="exports")
-    assert shop.run().success  # a shop that has run before: its models exist
+    shop = serve(name="exports", built=shop_run_once)  # a shop that has run: its models exist
     definitions = defs()
     sensor = definitions.resolve_sensor_def("csv_exports_landed")
     earshot = EarshotResource.from_settings(Settings.from_env())
