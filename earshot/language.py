@@ -121,6 +121,9 @@ def _mpnet_dir() -> Path:
     return folder
 
 
+# the sentence encoder a tuning starts from when nothing names one
+DEFAULT_BASE = "all-MiniLM-L6-v2"
+
 BASES = {
     base.name: base
     for base in (
@@ -200,7 +203,7 @@ class Encoder:
 
     def __init__(
         self,
-        base_name: str = "all-MiniLM-L6-v2",
+        base_name: str = DEFAULT_BASE,
         tuned: Path | None = None,
         threads: int | None = None,
     ) -> None:

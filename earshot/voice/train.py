@@ -44,8 +44,7 @@ def tune_encoder(base: language.Base) -> None:
     """Tune ``base``'s top layers on the training files, less the calibration texts."""
     started = time.perf_counter()
     rows = [row for row in training.training_rows([]) if not tuning.held_for_calibration(row)]
-    vocabulary = language.model_vocabulary(base.name)
-    texts = [language.repair_typos(row["text"], vocabulary) for row in rows]
+    texts = training.repair([row["text"] for row in rows], [], language.model_vocabulary(base.name))
     layers = tuning.tune(rows, texts, training.themes(), base_name=base.name)
     manifest = {
         "fingerprint": tuning.fingerprint(training.TRAINING_DIR, base.name),

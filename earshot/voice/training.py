@@ -95,10 +95,17 @@ def fingerprint(seed: Sequence[tuple[str, str]], directory: Path = TRAINING_DIR)
     return digest.hexdigest()[:16]
 
 
-def repair(texts: Sequence[str], seed: Sequence[tuple[str, str]]) -> list[str]:
-    """Texts as the pipeline reads sentences: lower-cased, typos repaired."""
-    vocabulary = voice.vocabulary() | language.words_in(e for _, e in seed)
-    return [language.repair_typos(text, vocabulary) for text in texts]
+def repair(
+    texts: Sequence[str],
+    seed: Sequence[tuple[str, str]],
+    vocabulary: frozenset[str] | None = None,
+) -> list[str]:
+    """Texts as the pipeline reads sentences: lower-cased, typos repaired towards
+    ``vocabulary`` (the shipped encoder's words unless given) and the seed's words."""
+    known = (voice.vocabulary() if vocabulary is None else vocabulary) | language.words_in(
+        e for _, e in seed
+    )
+    return [language.repair_typos(text, known) for text in texts]
 
 
 def _fit_binary(x, y: np.ndarray, c: float):
@@ -231,10 +238,11 @@ def train(
         encode,
         idf,
     )
+    base = tuning.shipped_base()
     manifest = {
         "fingerprint": fingerprint(seed, directory),
         "training_version": TRAINING_VERSION,
-        "embedding_model": f"{tuning.shipped_base().name} ({tuning.shipped_base().source})",
+        "embedding_model": f"{base.name} ({base.source})",
         "encoder": tuning.shipped_fingerprint(),
         "calibration_texts": int(calibration.sum()),
         "features": "embedding + hashed character 3-5-grams (idf, unit length)",

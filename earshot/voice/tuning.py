@@ -46,7 +46,7 @@ ENCODER_FILE = MODEL_DIR / "encoder.npz"
 MANIFEST_FILE = MODEL_DIR / "encoder.json"
 _CALIBRATION_SHARE = 5  # one in five customer-written texts
 # the sentence encoder tuned when the shipped layers do not say (language.BASES)
-DEFAULT_BASE = "all-MiniLM-L6-v2"
+DEFAULT_BASE = language.DEFAULT_BASE
 
 
 def customer_written(row: Mapping) -> bool:
@@ -191,7 +191,16 @@ def save(layers: Mapping[str, np.ndarray], manifest: Mapping, directory: Path = 
 
 
 def shipped_manifest(path: Path = MANIFEST_FILE) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}
+    """The shipped layers' manifest (``encoder.json``), read once per version of the file."""
+    if not path.exists():
+        return {}
+    stat = path.stat()
+    return dict(_manifest(path, stat.st_size, stat.st_mtime_ns))
+
+
+@functools.cache
+def _manifest(path: Path, size: int, modified: int) -> dict:
+    return json.loads(path.read_text())
 
 
 def shipped_base(path: Path = MANIFEST_FILE) -> language.Base:
