@@ -205,3 +205,52 @@ def text_sentiments(texts: pa.Table, classifier: voice.VoiceModel) -> pa.Table:
         },
         schema=SENTIMENT_SCHEMA,
     )
+
+
+def text_sentiments_of(
+    pairs: pa.Table, scores: pa.Table, classifier: voice.VoiceModel, batch: int = 10_000
+) -> pa.Table:
+    """:func:`text_sentiments` for texts given as their sentences' hashes.
+
+    ``pairs`` has ``text_hash`` and ``sentence_hash``, one row per sentence of a text,
+    a text's rows together and in sentence order; ``scores`` is
+    :func:`sentence_scores`' table for those sentences. Each sentence's vector is
+    held once, and texts are read ``batch`` at a time, so memory holds one batch of
+    texts' vectors however many texts share the sentences. A sentence without a
+    score is left out of its text, and a text with none is not read.
+    """
+    row_of = {key: row for row, key in enumerate(scores["sentence_hash"].to_pylist())}
+    vectors = embedding_matrix(scores["embedding"])
+    repaired = scores["repaired_text"].to_pylist()
+    lexicon = pc.cast(scores["lexicon_sentiment"], pa.float64()).to_numpy(zero_copy_only=False)
+    texts: list[tuple[str, list[int]]] = []
+    for text_hash, sentence_hash in zip(
+        pairs["text_hash"].to_pylist(), pairs["sentence_hash"].to_pylist(), strict=True
+    ):
+        row = row_of.get(sentence_hash)
+        if row is None:
+            continue
+        if texts and texts[-1][0] == text_hash:
+            texts[-1][1].append(row)
+        else:
+            texts.append((text_hash, [row]))
+    parts = [SENTIMENT_SCHEMA.empty_table()]
+    width = vectors.shape[1]
+    for start in range(0, len(texts), batch):
+        chunk = texts[start : start + batch]
+        rows = np.array([row for _, owned in chunk for row in owned], dtype=np.int64)
+        offsets = np.cumsum([0] + [len(owned) for _, owned in chunk]).astype(np.int32)
+        inner = pa.ListArray.from_arrays(
+            pa.array(np.arange(len(rows) + 1, dtype=np.int32) * width),
+            pa.array(vectors[rows].reshape(-1)),
+        )
+        table = pa.table(
+            {
+                "text_hash": [text_hash for text_hash, _ in chunk],
+                "sentences": [[repaired[row] for row in owned] for _, owned in chunk],
+                "mean_lexicon": [float(lexicon[owned].mean()) for _, owned in chunk],
+                "embeddings": pa.ListArray.from_arrays(pa.array(offsets), inner),
+            }
+        )
+        parts.append(text_sentiments(table, classifier))
+    return pa.concat_tables(parts)

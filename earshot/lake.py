@@ -179,7 +179,6 @@ def enrich(spark, region: str, say=print) -> dict[str, int]:
     inputs read with Spark SQL, into the ``enrichment`` schema that
     ``transform/models/engines/spark/`` reads. Returns rows written per table.
     """
-    import pyarrow as pa
 
     from earshot import enrichment, voice
 
@@ -218,43 +217,21 @@ def enrich(spark, region: str, say=print) -> dict[str, int]:
     written["int_sentence_readings"] = _write(
         spark, "int_sentence_readings", enrichment.sentence_readings(scores, classifier, negatable)
     )
-    texts = spark.sql(
+    # each text's sentences in order, as hashes: their vectors stay in ``scores``, once
+    pairs = spark.sql(
         """
-        select
-            texts.text_hash,
-            transform(
-                sort_array(collect_list(struct(sentences.sentence_index, scores.repaired_text))),
-                item -> item.repaired_text
-            ) as sentences,
-            avg(scores.lexicon_sentiment) as mean_lexicon,
-            transform(
-                sort_array(collect_list(struct(sentences.sentence_index, scores.embedding))),
-                item -> item.embedding
-            ) as embeddings
+        select texts.text_hash, sentences.sentence_hash
         from (
             select text_hash, min(document_id) as document_id
             from intermediate.int_voice_texts group by text_hash
         ) as texts
         inner join intermediate.int_voice_sentences as sentences
             on texts.document_id = sentences.document_id
-        inner join enrichment.int_sentence_scores as scores
-            on sentences.sentence_hash = scores.sentence_hash
-        group by texts.text_hash
-        order by texts.text_hash
+        order by texts.text_hash, sentences.sentence_index
         """
     ).toArrow()
-    texts = texts.cast(
-        pa.schema(
-            [
-                ("text_hash", pa.string()),
-                ("sentences", pa.list_(pa.string())),
-                ("mean_lexicon", pa.float64()),
-                ("embeddings", pa.list_(pa.list_(pa.float32()))),
-            ]
-        )
-    )
     written["int_text_sentiments"] = _write(
-        spark, "int_text_sentiments", enrichment.text_sentiments(texts, classifier)
+        spark, "int_text_sentiments", enrichment.text_sentiments_of(pairs, scores, classifier)
     )
     return written
 

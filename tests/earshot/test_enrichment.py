@@ -52,3 +52,40 @@ def test_readings_are_the_same_in_one_batch_or_several() -> None:
 
     assert whole.to_pylist() == halves.to_pylist()
     assert set(whole["sentence_hash"].to_pylist()) == {"h0", "h1", "h2", "h3"}
+
+
+def test_texts_read_from_sentence_hashes_as_from_their_vectors() -> None:
+    sentences = ["it arrived two weeks late", "love it, fits perfectly", "too expensive"]
+    scores = enrichment.sentence_scores(
+        [(f"h{i}", text) for i, text in enumerate(sentences)], [], fake_encode
+    )
+    classifier = VoiceModel.load()
+    # t1 says h0 then h2; t2 says h1 alone; t3's only sentence was never scored
+    pairs = pa.table(
+        {"text_hash": ["t1", "t1", "t2", "t3"], "sentence_hash": ["h0", "h2", "h1", "hx"]}
+    )
+    vectors = enrichment.embedding_matrix(scores["embedding"])
+    lexicon = scores["lexicon_sentiment"].to_pylist()
+    repaired = scores["repaired_text"].to_pylist()
+    texts = pa.table(
+        {
+            "text_hash": ["t1", "t2"],
+            "sentences": [[repaired[0], repaired[2]], [repaired[1]]],
+            "mean_lexicon": [(lexicon[0] + lexicon[2]) / 2, lexicon[1]],
+            "embeddings": [[vectors[0].tolist(), vectors[2].tolist()], [vectors[1].tolist()]],
+        },
+        schema=pa.schema(
+            [
+                ("text_hash", pa.string()),
+                ("sentences", pa.list_(pa.string())),
+                ("mean_lexicon", pa.float64()),
+                ("embeddings", pa.list_(pa.list_(pa.float32()))),
+            ]
+        ),
+    )
+
+    expected = enrichment.text_sentiments(texts, classifier).to_pylist()
+
+    assert enrichment.text_sentiments_of(pairs, scores, classifier).to_pylist() == expected
+    assert enrichment.text_sentiments_of(pairs, scores, classifier, batch=1).to_pylist() == expected
+    assert [row["text_hash"] for row in expected] == ["t1", "t2"]
