@@ -34,7 +34,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 # incremental run would read it otherwise than a full refresh. Unpadded, it
 # embeds the same in any batch of two or more, whoever its neighbours are; alone,
 # a short one takes another path through torch, so a sentence with no neighbour
-# of its length is embedded beside a copy of itself. 2.4x the texts/s of one at
+# of its length is embedded beside a copy of itself. 1.8x the texts/s of one at
 # a time with all-mpnet-base-v2 (bench/encoder_bases.py, docs/benchmarks.md).
 _BATCH_TOKENS = 2048  # tokens in one batch: 64 sentences of 32 tokens
 _MAX_TOKENS = 128

@@ -45,8 +45,6 @@ SEED = 0
 ENCODER_FILE = MODEL_DIR / "encoder.npz"
 MANIFEST_FILE = MODEL_DIR / "encoder.json"
 _CALIBRATION_SHARE = 5  # one in five customer-written texts
-# the sentence encoder tuned when the shipped layers do not say (language.BASES)
-DEFAULT_BASE = language.DEFAULT_BASE
 
 
 def customer_written(row: Mapping) -> bool:
@@ -66,11 +64,11 @@ def held_for_calibration(row: Mapping) -> bool:
     return digest[0] % _CALIBRATION_SHARE == 0
 
 
-def fingerprint(directory: Path, base_name: str = DEFAULT_BASE) -> str:
+def fingerprint(directory: Path, base_name: str = language.DEFAULT_BASE) -> str:
     """The training files', the base encoder's and the tuning settings' fingerprint
     (the seed is not tuned on)."""
     settings = (TUNING_VERSION, LAYERS, EPOCHS, BATCH, ENCODER_RATE, HEAD_RATE, SEED)
-    if base_name != DEFAULT_BASE:  # the default's fingerprints stay what they were
+    if base_name != language.DEFAULT_BASE:  # the default's fingerprints stay what they were
         settings = (*settings, base_name)
     digest = hashlib.sha256(f"tuning {settings}\n".encode())
     for path in sorted(directory.glob("*.jsonl")):
@@ -102,7 +100,7 @@ def tune(
     themes: Sequence[str],
     progress: bool = True,
     encoder=None,
-    base_name: str = DEFAULT_BASE,
+    base_name: str = language.DEFAULT_BASE,
 ) -> dict[str, np.ndarray]:
     """The encoder's top layers tuned on ``rows`` (their repaired ``texts``), as float16.
 
@@ -205,7 +203,7 @@ def _manifest(path: Path, size: int, modified: int) -> dict:
 
 def shipped_base(path: Path = MANIFEST_FILE) -> language.Base:
     """The sentence encoder the shipped layers were tuned from (and the heads read)."""
-    return language.base(shipped_manifest(path).get("base_model", DEFAULT_BASE))
+    return language.base(shipped_manifest(path).get("base_model", language.DEFAULT_BASE))
 
 
 def _layer_count(bert) -> int:
