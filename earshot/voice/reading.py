@@ -49,6 +49,37 @@ def sentences(text: str) -> list[str]:
     return [piece.strip() for piece in _SENTENCE_END.split(text) if piece.strip()]
 
 
+def _clause_embeddings(
+    cut: dict[int, tuple[list[str], list[bool]]],
+    texts: list[str],
+    embeddings: np.ndarray,
+    encode: Callable[[list[str]], np.ndarray],
+) -> np.ndarray:
+    """The embedding of every clause of ``cut``, in order.
+
+    A clause that is a whole sentence of ``texts`` already has its vector
+    (``embeddings`` holds ``encode(texts)``, and a text embeds to the same bits in
+    any batch), and a clause said by several sentences is embedded once: most
+    sentences a model cuts are one clause, so most need no encoding at all.
+    """
+    sentence_row = {text: i for i, text in reversed(list(enumerate(texts)))}
+    rows: list[int] = []
+    fresh: dict[str, int] = {}
+    for pieces, _ in cut.values():
+        for piece in pieces:
+            if piece in sentence_row:
+                rows.append(sentence_row[piece])
+            else:
+                rows.append(-1 - fresh.setdefault(piece, len(fresh)))
+    found = np.empty((len(rows), embeddings.shape[1]), embeddings.dtype)
+    whole = np.array([row >= 0 for row in rows])
+    found[whole] = embeddings[[row for row in rows if row >= 0]]
+    if fresh:
+        encoded = encode(list(fresh))
+        found[~whole] = encoded[[-1 - row for row in rows if row < 0]]
+    return found
+
+
 def read(
     texts: Sequence[str],
     embeddings: np.ndarray,
@@ -88,7 +119,7 @@ def read(
             cut[i] = (pieces, denying)
     clause_texts = [piece for pieces, _ in cut.values() for piece in pieces]
     if clause_texts:
-        clause_embeddings = encode(clause_texts)
+        clause_embeddings = _clause_embeddings(cut, texts, embeddings, encode)
         clause_probabilities = model.theme_probabilities(clause_embeddings, clause_texts)
         clause_lexicon = np.array([language.lexicon_sentiment(c) for c in clause_texts])
         clause_sentiment, clause_denial = model.clause_tone_and_denial(

@@ -2,8 +2,10 @@
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from earshot import enrichment, voice
+from earshot.voice import reading
 from earshot.voice.model import VoiceModel
 
 
@@ -89,3 +91,33 @@ def test_texts_read_from_sentence_hashes_as_from_their_vectors() -> None:
     assert enrichment.text_sentiments_of(pairs, scores, classifier).to_pylist() == expected
     assert enrichment.text_sentiments_of(pairs, scores, classifier, batch=1).to_pylist() == expected
     assert [row["text_hash"] for row in expected] == ["t1", "t2"]
+
+
+def test_a_clause_that_is_its_whole_sentence_is_not_embedded_again() -> None:
+    # denials, so each sentence is cut into clauses; two say "the sleeves are long"
+    texts = [
+        "the price was fine",
+        "the price was fine but the sleeves are long",
+        "the colour was fine but the sleeves are long",
+    ]
+    scores = enrichment.sentence_scores(
+        [(f"h{i}", t) for i, t in enumerate(texts)], [], fake_encode
+    )
+    classifier = VoiceModel.load()
+    embedded: list[str] = []
+
+    def recording_encode(clauses):
+        embedded.extend(clauses)
+        return fake_encode(clauses)
+
+    def every_clause(cut, texts, embeddings, encode):
+        return encode([piece for pieces, _ in cut.values() for piece in pieces])
+
+    readings = enrichment.sentence_readings(scores, classifier, {"price"}, recording_encode)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reading, "_clause_embeddings", every_clause)
+        unshared = enrichment.sentence_readings(scores, classifier, {"price"}, fake_encode)
+
+    assert readings.to_pylist() == unshared.to_pylist()
+    assert "the price was fine" not in embedded
+    assert embedded.count("the sleeves are long") <= 1
