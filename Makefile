@@ -38,11 +38,14 @@ $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
-$(BIN)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+# Installed with every package's bytecode compiled: each dbt command, load and
+# worker is a fresh Python process, and one that compiles dbt's or dlt's modules
+# from source (as under PYTHONDONTWRITEBYTECODE) spends seconds doing it each time.
+$(BIN)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
-install: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml
+install: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
@@ -52,7 +55,7 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	cp .dlt/secrets.toml.example $@
 	@echo "wrote .dlt/secrets.toml with the sandbox's credentials (edit it to point at a real shop)"
 
-$(DEMO_DATA)/shopify/orders.jsonl: | $(BIN)/.installed
+$(DEMO_DATA)/shopify/orders.jsonl: | $(BIN)/.synced
 	$(BIN)/python -m sandbox generate --out $(DEMO_DATA) --seed 7 --scale S
 
 materialize: install .dlt/secrets.toml
