@@ -13,7 +13,11 @@ model; identical texts (a repeated call note) are read once.
 
 Texts are read in batches of about BATCH_SENTENCES sentences (a long call
 transcript weighs more than a one-line review), so memory holds one batch's
-embeddings however many texts a shop has.
+embeddings however many texts a shop has. The model runs after
+int_sentence_readings (it reads nothing of it): dbt runs two nodes at once,
+and the two models that load the voice classifier and the language model
+would otherwise hold their memory at the same time (2,156 MiB at the M shop's
+first build, against 1,513 MiB for the larger alone).
 """
 
 import pyarrow as pa
@@ -25,6 +29,7 @@ BATCH_SENTENCES = 20_000
 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="text_hash")
+    dbt.ref("int_sentence_readings")  # runs after it, never beside it
     classifier = voice.current(dbt.ref("theme_examples").project("theme, example").fetchall())
     texts = dbt.ref("int_voice_texts").aggregate("text_hash, min(document_id) as document_id")
     if dbt.is_incremental:
