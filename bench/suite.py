@@ -27,7 +27,8 @@ Wall times are medians of ``--runs`` (3, or 1 at L; Dagster runs once), peak
 RSS is the largest of the stage's processes. The table replaces the scale's
 section of ``--docs`` (docs/benchmarks.md), with the command and the date.
 
-The L shop takes hours. With ``--resume`` (the default at L) the work folder is
+The M shop takes most of an hour and the L shop hours. With ``--resume`` (the
+default at M and L) the work folder is
 ``<work>/run-<scale>-<seed>`` and each finished step's figures are kept in its
 ``steps.json``: a run that is stopped, or fails, starts again at the first step
 that had not finished. The folder is removed once the table is written.
@@ -411,11 +412,11 @@ def main() -> None:
         "--resume",
         action=argparse.BooleanOptionalAction,
         help="keep each step's figures in <work>/run-<scale>-<seed> and start again where a "
-        "stopped run left off (default: on at L, off otherwise)",
+        "stopped run left off (default: on at M and L, off otherwise)",
     )
     args = parser.parse_args()
     runs = args.runs or (1 if args.scale == "L" else 3)
-    resume = args.resume if args.resume is not None else args.scale == "L"
+    resume = args.resume if args.resume is not None else args.scale in ("M", "L")
     shop = args.work / f"shop-{args.scale}-{args.seed}"
     shop.mkdir(parents=True, exist_ok=True)
     if resume:
