@@ -138,9 +138,11 @@ def ui(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[U
                 time.sleep(2)
             yield Ui(url)
         finally:
+            # dagster dev stops in seconds when idle; after the backfill it sometimes
+            # never returned from SIGTERM, and the suite waited out a whole minute
             os.killpg(process.pid, signal.SIGTERM)
             try:
-                process.wait(timeout=60)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
             log.close()
