@@ -179,7 +179,6 @@ def enrich(spark, region: str, say=print) -> dict[str, int]:
     inputs read with Spark SQL, into the ``enrichment`` schema that
     ``transform/models/engines/spark/`` reads. Returns rows written per table.
     """
-
     from earshot import enrichment, voice
 
     spark.sql(f"create database if not exists {ENRICHMENT_SCHEMA}")

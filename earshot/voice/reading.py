@@ -50,33 +50,26 @@ def sentences(text: str) -> list[str]:
 
 
 def _clause_embeddings(
-    cut: dict[int, tuple[list[str], list[bool]]],
+    clauses: list[str],
     texts: list[str],
     embeddings: np.ndarray,
     encode: Callable[[list[str]], np.ndarray],
 ) -> np.ndarray:
-    """The embedding of every clause of ``cut``, in order.
+    """The embedding of each of ``clauses``.
 
     A clause that is a whole sentence of ``texts`` already has its vector
     (``embeddings`` holds ``encode(texts)``, and a text embeds to the same bits in
     any batch), and a clause said by several sentences is embedded once: most
     sentences a model cuts are one clause, so most need no encoding at all.
     """
-    sentence_row = {text: i for i, text in reversed(list(enumerate(texts)))}
-    rows: list[int] = []
-    fresh: dict[str, int] = {}
-    for pieces, _ in cut.values():
-        for piece in pieces:
-            if piece in sentence_row:
-                rows.append(sentence_row[piece])
-            else:
-                rows.append(-1 - fresh.setdefault(piece, len(fresh)))
-    found = np.empty((len(rows), embeddings.shape[1]), embeddings.dtype)
-    whole = np.array([row >= 0 for row in rows])
-    found[whole] = embeddings[[row for row in rows if row >= 0]]
+    sentence_row = {text: i for i, text in enumerate(texts)}
+    fresh = list(dict.fromkeys(c for c in clauses if c not in sentence_row))
+    found = np.empty((len(clauses), embeddings.shape[1]), embeddings.dtype)
+    whole = np.array([c in sentence_row for c in clauses], dtype=bool)
+    found[whole] = embeddings[[sentence_row[c] for c in clauses if c in sentence_row]]
     if fresh:
-        encoded = encode(list(fresh))
-        found[~whole] = encoded[[-1 - row for row in rows if row < 0]]
+        row_of = {c: j for j, c in enumerate(fresh)}
+        found[~whole] = encode(fresh)[[row_of[c] for c in clauses if c not in sentence_row]]
     return found
 
 
@@ -119,7 +112,7 @@ def read(
             cut[i] = (pieces, denying)
     clause_texts = [piece for pieces, _ in cut.values() for piece in pieces]
     if clause_texts:
-        clause_embeddings = _clause_embeddings(cut, texts, embeddings, encode)
+        clause_embeddings = _clause_embeddings(clause_texts, texts, embeddings, encode)
         clause_probabilities = model.theme_probabilities(clause_embeddings, clause_texts)
         clause_lexicon = np.array([language.lexicon_sentiment(c) for c in clause_texts])
         clause_sentiment, clause_denial = model.clause_tone_and_denial(

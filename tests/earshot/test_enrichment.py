@@ -110,8 +110,8 @@ def test_a_clause_that_is_its_whole_sentence_is_not_embedded_again() -> None:
         embedded.extend(clauses)
         return fake_encode(clauses)
 
-    def every_clause(cut, texts, embeddings, encode):
-        return encode([piece for pieces, _ in cut.values() for piece in pieces])
+    def every_clause(clauses, texts, embeddings, encode):
+        return encode(clauses)
 
     readings = enrichment.sentence_readings(scores, classifier, {"price"}, recording_encode)
     with pytest.MonkeyPatch.context() as patch:
