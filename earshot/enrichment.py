@@ -12,13 +12,14 @@ So both engines read customers with one implementation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from earshot import language, voice
+from earshot import language, settings, voice
 from earshot.voice import reading, tuning
 
 PHONE_SCHEMA = pa.schema([("phone_raw", pa.string()), ("phone_e164", pa.string())])
@@ -41,6 +42,9 @@ READING_SCHEMA = pa.schema(
         ("model_fingerprint", pa.string()),
     ]
 )
+# DuckDB's memory while the encoder is loaded (about 670 MiB of its own): low enough
+# that the two fit in 1.5 GiB with dbt, enough to sort new sentences by key (it spills).
+DUCKDB_MEMORY_WHILE_ENCODING = "384MB"
 SENTIMENT_SCHEMA = pa.schema(
     [
         ("text_hash", pa.string()),
@@ -119,6 +123,23 @@ def lazy_encoder() -> Callable[[Sequence[str]], np.ndarray]:
         return encoder.encode(texts)
 
     return encode
+
+
+@contextmanager
+def duckdb_memory(connection, limit: str = DUCKDB_MEMORY_WHILE_ENCODING) -> Iterator[None]:
+    """DuckDB's ``memory_limit`` lowered to ``limit`` while the block runs, then set back
+    to a dbt build's (``EARSHOT_DUCKDB_MEMORY_LIMIT``, as transform/profiles.yml reads it).
+
+    Lowering it evicts the blocks DuckDB keeps cached from earlier models, so the
+    encoder's memory takes their place rather than adding to them. (DuckDB reports
+    its limit rounded, so the limit is set back from its setting, not read back.)
+    """
+    build_limit = settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT)
+    connection.execute(f"set memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        connection.execute(f"set memory_limit = '{build_limit}'")
 
 
 def embedding_matrix(vectors: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -102,14 +102,16 @@ def destination_name() -> str:
 # two threads ran heavy queries at once.
 DUCKDB_MEMORY_LIMIT = "EARSHOT_DUCKDB_MEMORY_LIMIT"
 LOAD_MEMORY_LIMIT = "1GB"
+BUILD_MEMORY_LIMIT = "2GB"  # transform/profiles.yml's default
 
 
 _DUCKDB_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)", re.IGNORECASE)
 
 
-def duckdb_memory_limit() -> str:
-    """DuckDB's memory limit in Earshot's loads: ``EARSHOT_DUCKDB_MEMORY_LIMIT``, or 1GB."""
-    value = os.environ.get(DUCKDB_MEMORY_LIMIT, LOAD_MEMORY_LIMIT).strip()
+def duckdb_memory_limit(default: str = LOAD_MEMORY_LIMIT) -> str:
+    """DuckDB's memory limit: ``EARSHOT_DUCKDB_MEMORY_LIMIT``, or ``default`` (a load's 1GB;
+    a dbt build's is ``BUILD_MEMORY_LIMIT``)."""
+    value = os.environ.get(DUCKDB_MEMORY_LIMIT, default).strip()
     if not _DUCKDB_SIZE.fullmatch(value):
         raise ValueError(
             f"{DUCKDB_MEMORY_LIMIT}={value!r}: give DuckDB a size such as 1GB, 1.5GB or 512MB"

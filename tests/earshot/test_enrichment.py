@@ -121,3 +121,34 @@ def test_a_clause_that_is_its_whole_sentence_is_not_embedded_again() -> None:
     assert readings.to_pylist() == unshared.to_pylist()
     assert "the price was fine" not in embedded
     assert embedded.count("the sleeves are long") <= 1
+
+
+def test_duckdb_gives_back_its_cached_memory_while_the_encoder_runs_and_gets_its_limit_back(
+    tmp_path, monkeypatch
+) -> None:
+    import duckdb
+
+    def rss_mib() -> int:
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("VmRSS"))
+        return int(line.split()[1]) // 1024
+
+    monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "1500MB")
+    connection = duckdb.connect(str(tmp_path / "cache.duckdb"))
+    connection.execute("set memory_limit = '1500MB'")
+    connection.execute(
+        "create table t as select range as a, md5(range::varchar) as b from range(3000000)"
+    )
+    connection.execute("select b, count(*) from t group by b order by 2 desc limit 1").fetchall()
+    cached = rss_mib()
+
+    with enrichment.duckdb_memory(connection, "64MB"):
+        inside = connection.execute("select current_setting('memory_limit')").fetchone()[0]
+        during = rss_mib()
+    with pytest.raises(RuntimeError), enrichment.duckdb_memory(connection, "64MB"):
+        raise RuntimeError("a batch failed")
+
+    assert inside == "61.0 MiB"  # 64MB
+    assert during < cached - 100
+    (after,) = connection.execute("select current_setting('memory_limit')").fetchone()
+    assert after == "1.3 GiB"  # 1500MB, as DuckDB shows it, after two round trips

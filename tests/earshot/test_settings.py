@@ -36,3 +36,19 @@ def test_the_dagster_resource_carries_every_setting_there_and_back(tmp_path) -> 
     assert resource.sources == ["shopify", "judgeme"]
     assert resource.exports == str(tmp_path / "drops")
     assert resource.settings == chosen
+
+
+def test_a_dbt_build_s_duckdb_memory_is_the_same_in_the_profile_and_in_python(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import yaml
+
+    profile = yaml.safe_load((settings.TRANSFORM_DIR / "profiles.yml").read_text())
+    limit = profile["earshot"]["outputs"]["dev"]["settings"]["memory_limit"]
+    assert limit == (
+        f"{{{{ env_var('{settings.DUCKDB_MEMORY_LIMIT}', '{settings.BUILD_MEMORY_LIMIT}') }}}}"
+    )
+    monkeypatch.delenv(settings.DUCKDB_MEMORY_LIMIT, raising=False)
+    assert settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT) == "2GB"
+    monkeypatch.setenv(settings.DUCKDB_MEMORY_LIMIT, "3GB")
+    assert settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT) == "3GB"

@@ -13,7 +13,8 @@ seeds/theme_examples.csv, so editing the examples retrains it and re-reads
 every sentence on the next run, no --full-refresh needed.
 
 The sentences stream from DuckDB in batches of BATCH, so memory holds one
-batch's embeddings however many sentences a shop has.
+batch's embeddings however many sentences a shop has; DuckDB's own memory is
+lowered while the encoder may be loaded (enrichment.duckdb_memory).
 """
 
 import pyarrow as pa
@@ -43,9 +44,11 @@ def model(dbt, session):
             f" where model_fingerprint = '{classifier.fingerprint}')"
         )
     encode = enrichment.lazy_encoder()
-    reader = sentences.order("sentence_hash").fetch_arrow_reader(BATCH)
     parts = [enrichment.READING_SCHEMA.empty_table()]
-    for batch in reader:
-        table = pa.Table.from_batches([batch])
-        parts.append(enrichment.sentence_readings(table, classifier, negatable, encode))
+    with enrichment.duckdb_memory(session):
+        # in no order: a sentence reads the same in any batch, and DuckDB sorts nothing
+        reader = sentences.fetch_arrow_reader(BATCH)
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            parts.append(enrichment.sentence_readings(table, classifier, negatable, encode))
     return pa.concat_tables(parts)

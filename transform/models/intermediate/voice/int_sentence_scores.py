@@ -8,8 +8,10 @@ Words are repaired against the embedding model's vocabulary plus the words of
 seeds/theme_examples.csv; run with --full-refresh after editing the examples
 to re-read old sentences with the new words.
 
-Sentences are scored in batches of BATCH into a temporary table the model
-returns, so memory holds one batch's embeddings however many sentences are new.
+The new sentences stream from DuckDB and are scored in batches of BATCH into a
+temporary table the model returns, so memory holds one batch's sentences and
+embeddings however many are new; DuckDB's own memory is lowered while the
+encoder is loaded (enrichment.duckdb_memory).
 """
 
 from earshot import enrichment
@@ -30,19 +32,19 @@ def model(dbt, session):
             f"sentence_hash not in (select sentence_hash from {dbt.this}"
             f" where encoder_fingerprint = '{tuning.shipped_fingerprint()}')"
         )
-    rows = (
-        new.aggregate("sentence_hash, min(sentence_text) as sentence_text")
-        .order("sentence_hash")
-        .fetchall()
-    )
+    new = new.aggregate("sentence_hash, min(sentence_text) as sentence_text").order("sentence_hash")
     examples = [row[0] for row in dbt.ref("theme_examples").project("example").fetchall()]
     encode = enrichment.lazy_encoder()
     scored = "earshot_scored_sentences"
     session.register("earshot_scored_batch", enrichment.SCORE_SCHEMA.empty_table())
     session.execute(f"create or replace temp table {scored} as from earshot_scored_batch")
-    for start in range(0, len(rows), BATCH):
-        batch = enrichment.sentence_scores(rows[start : start + BATCH], examples, encode)
-        session.register("earshot_scored_batch", batch)
-        session.execute(f"insert into {scored} from earshot_scored_batch")
+    with enrichment.duckdb_memory(session):
+        # a cursor of its own streams the new sentences while this one writes their scores
+        reader = session.cursor().sql(new.sql_query()).fetch_arrow_reader(BATCH)
+        for sentences in reader:
+            rows = list(zip(*(column.to_pylist() for column in sentences.columns), strict=True))
+            batch = enrichment.sentence_scores(rows, examples, encode)
+            session.register("earshot_scored_batch", batch)
+            session.execute(f"insert into {scored} from earshot_scored_batch")
     session.unregister("earshot_scored_batch")
     return session.table(scored)
