@@ -32,31 +32,48 @@ default at M and L) the work folder is
 ``<work>/run-<scale>-<seed>`` and each finished step's figures are kept in its
 ``steps.json``: a run that is stopped, or fails, starts again at the first step
 that had not finished. The folder is removed once the table is written.
+
+The L shop takes longer than one of the project's machines is kept (each
+session gets a fresh one), so its groups of stages (loads, dbt, dagster,
+spark) can be measured apart and their figures carried in a record that
+travels with the repository:
+
+    bench/suite.py --scale L --no-spark --only loads dagster --record bench/records/L-7.json
+    bench/suite.py --scale L --no-spark --only dbt --record bench/records/L-7.json
+
+Each run regenerates the shop (the same seed gives the same shop) and
+measures its groups; the last writes the table, which then names the
+commits and days its figures were measured at.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from statistics import median
 from typing import Any
 
+import duckdb
 from _process import run_child
 from dbt_bench import (
+    DAY,
     build_day_one_load_day_two,
     copy_of,
     daily_and_full,
+    last_order_at,
     load_day_one,
     overhead,
     timed_dbt,
@@ -98,31 +115,66 @@ class Stage:
         ]
 
 
+GROUPS = ("loads", "dbt", "dagster", "spark")
+
+
+class NotMeasuredError(Exception):
+    """A step of a group this run leaves out (``--only``), with no figures kept for it."""
+
+
 class Steps:
-    """The figures of the steps already measured in a work folder, kept in ``steps.json``.
+    """The figures of the steps already measured, kept in a record (``steps.json``).
 
     ``measured(name, measure, needs)`` returns the figures ``measure()`` produced, now
-    or in an earlier run on the same folder; without a file, every step is measured.
+    or in an earlier run with the same record; without a record, every step is measured.
     A step whose output a later step reads names it in ``needs``: when one of those
-    files is gone, the step is measured again rather than trusted.
+    files is gone, the step is measured again rather than trusted. Each figure is kept
+    with the commit and the day it was measured at, for an L run that takes more
+    than one machine's session.
+
+    ``only`` names the groups (``GROUPS``) this run may measure; a step of another
+    group (``with steps.of(group)``) is taken from the record, its needs unread, or
+    raises ``NotMeasuredError``.
     """
 
-    def __init__(self, record: Path | None) -> None:
+    def __init__(self, record: Path | None, only: set[str] | None = None) -> None:
         self.record = record
+        self.only = only
+        self.group: str | None = None
         self.done: dict[str, Any] = (
             json.loads(record.read_text()) if record and record.exists() else {}
         )
 
+    @contextmanager
+    def of(self, group: str) -> Iterator[None]:
+        self.group = group
+        try:
+            yield
+        finally:
+            self.group = None
+
+    def pending(self, name: str, needs: tuple[Path, ...] = ()) -> bool:
+        """Whether ``measured(name, ..., needs)`` would measure now."""
+        if self.only is not None and self.group not in self.only:
+            return False
+        return name not in self.done or not all(path.exists() for path in needs)
+
     def measured(self, name: str, measure: Callable[[], Any], needs: tuple[Path, ...] = ()) -> Any:
+        kept = self.done.get(name)
+        if kept is not None and self.only is not None and self.group not in self.only:
+            return kept["figures"]
+        if self.only is not None and self.group not in self.only:
+            raise NotMeasuredError(name)
         missing = [str(path) for path in needs if not path.exists()]
-        if name in self.done and not missing:
-            print(f"{name}: measured in an earlier run, kept", flush=True)
-            return self.done[name]
-        if name in self.done:
+        if kept is not None and not missing:
+            print(f"{name}: measured at {kept['commit']} on {kept['date']}, kept", flush=True)
+            return kept["figures"]
+        if kept is not None:
             print(f"{name}: measured in an earlier run, but {missing} is gone: again", flush=True)
         figures = measure()
-        self.done[name] = figures
+        self.done[name] = {"figures": figures, "commit": commit(), "date": f"{date.today()}"}
         if self.record:
+            self.record.parent.mkdir(parents=True, exist_ok=True)
             self.record.write_text(json.dumps(self.done, indent=1))
         return figures
 
@@ -132,6 +184,19 @@ class Steps:
         """The rows ``measure()`` returns, kept as figures between runs."""
         kept = self.measured(name, lambda: [asdict(stage) for stage in measure()], needs)
         return [Stage(**stage) for stage in kept]
+
+    def provenance(self) -> list[str]:
+        """Each (commit, day) the kept figures were measured at, oldest first."""
+        return sorted({f"{kept['commit']} on {kept['date']}" for kept in self.done.values()})
+
+
+@functools.cache
+def commit() -> str:
+    """The checkout's commit, marked when files differ from it."""
+    git = partial(subprocess.run, capture_output=True, text=True, cwd=PROJECT_ROOT)
+    head = git(["git", "rev-parse", "--short", "HEAD"]).stdout.strip() or "unknown"
+    changed = git(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
+    return f"{head} with changes" if changed else head
 
 
 def generated(shop: Path, scale: str, seed: int) -> Stage:
@@ -149,22 +214,34 @@ def generated(shop: Path, scale: str, seed: int) -> Stage:
 
 
 def loads(shop: Path, work: Path, runs: int, steps: Steps) -> tuple[list[Stage], int]:
-    """A full load of each source, against DuckDB alone; and the rows they loaded in all."""
+    """A load of each source, against DuckDB alone; and the rows they loaded in all.
+
+    The twins' clock stands a day before the shop's last order: the loads are day 1
+    of the dbt group's (all but the last day, which the daily build gets), and their
+    warehouses, combined, are the warehouse its first build starts from.
+    """
     stages: list[Stage] = []
-    pending = any(f"load {source}" not in steps.done for source in SOURCES)
-    twins = SandboxServer(shop, rate_limits="off", now=HISTORY_END) if pending else nullcontext()
+    parts = {source: work / f"load_{source}" / "earshot.duckdb" for source in SOURCES}
+    pending = any(steps.pending(f"load {source}", (parts[source],)) for source in SOURCES)
+    day_one = last_order_at(shop) - DAY
+    twins = SandboxServer(shop, rate_limits="off", now=day_one) if pending else nullcontext()
     with twins as twin:
         for source in SOURCES:
-            stages += steps.stages(f"load {source}", partial(load, shop, source, twin, work, runs))
+            stages += steps.stages(
+                f"load {source}", partial(load, shop, source, twin, work, runs), (parts[source],)
+            )
+    loaded = work / "dbt" / "loaded" / "earshot.duckdb"
+    if all(part.exists() for part in parts.values()) and (pending or not loaded.exists()):
+        combine(parts, loaded)
     return stages, sum(stage.rows or 0 for stage in stages)
 
 
 def load(shop: Path, source: str, twin: SandboxServer, work: Path, runs: int) -> list[Stage]:
     duck = baseline(shop, source, work)
+    # the last run's warehouse is kept, for the dbt group
     measured = [
         load_once(source, twin.url, work / f"load_{source}" / "earshot.duckdb") for _ in range(runs)
     ]
-    shutil.rmtree(work / f"load_{source}", ignore_errors=True)
     seconds = median(m[0] for m in measured)
     rows = measured[0][3]
     print(f"load {source}: {rows:,} rows, median {seconds:.1f} s", flush=True)
@@ -181,6 +258,33 @@ def load(shop: Path, source: str, twin: SandboxServer, work: Path, runs: int) ->
     ]
 
 
+def combine(parts: dict[str, Path], loaded: Path) -> None:
+    """The sources' warehouses as one, ``loaded``, with dlt's pipeline folders (whose
+    state the day-2 load goes on from): the warehouse the dbt group starts from."""
+    shutil.rmtree(loaded.parent, ignore_errors=True)
+    loaded.parent.mkdir(parents=True)
+    with duckdb.connect(str(loaded)) as connection:
+        for source, part in parts.items():
+            connection.execute(f"attach '{part}' as part (read_only)")
+            schema = f"raw_{source}"
+            tables = connection.execute(
+                "select table_name from duckdb_tables() "
+                "where database_name = 'part' and schema_name = ?",
+                [schema],
+            ).fetchall()
+            connection.execute(f"create schema {schema}")
+            for (table,) in tables:
+                connection.execute(
+                    f'create table {schema}."{table}" as select * from part.{schema}."{table}"'
+                )
+            connection.execute("detach part")
+    for part in parts.values():
+        shutil.copytree(
+            part.parent / ".dlt_pipelines", loaded.parent / ".dlt_pipelines", dirs_exist_ok=True
+        )
+    print(f"combined the loads into {loaded}", flush=True)
+
+
 def builds(
     shop: Path, work: Path, runs: int, rows: int, steps: Steps, sizes: dict[str, int]
 ) -> list[Stage]:
@@ -192,7 +296,9 @@ def builds(
     warehouse = work / "dbt" / "day" / "earshot.duckdb"
     # the last full build's copy, as daily_and_full leaves it
     full_copy = warehouse.parent.parent / "full" / warehouse.name
-    steps.measured("dbt day 1 loaded", lambda: load_day_one(shop, loaded), (loaded,))
+    if not loaded.exists():
+        # the loads were measured on another machine: day 1 loaded again, not measured
+        load_day_one(shop, loaded)
     first = steps.stages(
         "dbt day 1 built, day 2 loaded",
         lambda: first_build(shop, loaded, warehouse),
@@ -365,12 +471,18 @@ def dagster_runs(shop: Path, scale: str, work: Path, rows: int) -> dict[str, Any
     return {"stages": [asdict(stage) for stage in stages], "sizes": sizes}
 
 
-def table(scale: str, runs: int, stages: list[Stage], sizes: dict[str, int]) -> str:
+def table(scale: str, runs: int, stages: list[Stage], sizes: dict[str, int], steps: Steps) -> str:
     cores, memory = os.cpu_count(), os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    measured = steps.provenance()
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} by `make bench SCALE={scale}` "
         f"(`bench/suite.py --scale {scale} --runs {runs}`) on {cores} cores and "
         f"{memory / 2**30:.0f} GiB.",
+        *(
+            ["", f"Its steps were measured in more than one run: at {'; '.join(measured)}."]
+            if len(measured) > 1
+            else []
+        ),
         "",
         "| stage | rows | wall time | rows/s | peak RSS | baseline (same run) | ratio |",
         "|---|---|---|---|---|---|---|",
@@ -414,35 +526,98 @@ def main() -> None:
         help="keep each step's figures in <work>/run-<scale>-<seed> and start again where a "
         "stopped run left off (default: on at M and L, off otherwise)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=GROUPS,
+        help="measure only these groups of stages, taking the others' figures from the "
+        "record; the table is written once every group has figures",
+    )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        help="keep the steps' figures in this file (default <work>/run-<scale>-<seed>/"
+        "steps.json), to carry a run across machines",
+    )
     args = parser.parse_args()
     runs = args.runs or (1 if args.scale == "L" else 3)
     resume = args.resume if args.resume is not None else args.scale in ("M", "L")
     shop = args.work / f"shop-{args.scale}-{args.seed}"
     shop.mkdir(parents=True, exist_ok=True)
-    if resume:
+    if resume or args.record:
         work = args.work / f"run-{args.scale}-{args.seed}"
         work.mkdir(exist_ok=True)
     else:
         work = Path(tempfile.mkdtemp(prefix=f"earshot-bench-{args.scale}-", dir=args.work))
-    steps = Steps(work / "steps.json" if resume else None)
+    record = args.record or (work / "steps.json" if resume else None)
+    steps = Steps(record, set(args.only) if args.only else None)
     print(f"make bench: scale {args.scale}, {runs} run(s) per stage, work in {work}", flush=True)
-    stages = [generated(shop, args.scale, args.seed)]
-    loaded, rows = loads(shop, work, runs, steps)
-    stages += loaded
-    sizes: dict[str, int] = {}
-    built = builds(shop, work, runs, rows, steps, sizes)
-    stages += built
-    dagster = steps.measured("dagster", lambda: dagster_runs(shop, args.scale, work, rows))
-    stages += [Stage(**stage) for stage in dagster["stages"]]
-    sizes.update(dagster["sizes"])
-    if args.spark:
-        full = next(stage for stage in built if stage.name.startswith("dbt full build"))
-        stages += steps.stages("spark", lambda: spark_build(shop, work, runs, rows, full.seconds))
-    text = table(args.scale, runs, stages, sizes)
+    stages, sizes, absent = measure(shop, args, work, runs, steps)
+    if absent:
+        kept = f"figures kept in {record}" if record else "no figures kept (no --record)"
+        print(
+            f"{kept}; the table is written once these groups are measured: "
+            f"{', '.join(absent)} (--only {' '.join(absent)})",
+            flush=True,
+        )
+        return
+    text = table(args.scale, runs, stages, sizes, steps)
     print(text, flush=True)
     write_section(args.docs, args.scale, text)
     print(f"wrote the scale {args.scale} section of {args.docs}", flush=True)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(
+    shop: Path, args: argparse.Namespace, work: Path, runs: int, steps: Steps
+) -> tuple[list[Stage], dict[str, int], list[str]]:
+    """Every group's rows, measured now or kept; the sizes; the groups with no figures."""
+    stages = [generated(shop, args.scale, args.seed)]
+    sizes: dict[str, int] = {}
+    found: dict[str, Any] = {"rows": 0, "full": 0.0}
+
+    def measure_loads() -> list[Stage]:
+        loaded, found["rows"] = loads(shop, work, runs, steps)
+        return loaded
+
+    def measure_dbt() -> list[Stage]:
+        built = builds(shop, work, runs, found["rows"], steps, sizes)
+        found["full"] = next(s.seconds for s in built if s.name.startswith("dbt full build"))
+        return built
+
+    def measure_dagster() -> list[Stage]:
+        dagster = steps.measured(
+            "dagster", lambda: dagster_runs(shop, args.scale, work, found["rows"])
+        )
+        sizes.update(dagster["sizes"])
+        return [Stage(**stage) for stage in dagster["stages"]]
+
+    def measure_spark() -> list[Stage]:
+        return steps.stages(
+            "spark", lambda: spark_build(shop, work, runs, found["rows"], found["full"])
+        )
+
+    # each group, and the groups whose figures it reads
+    plan = {
+        "loads": (measure_loads, ()),
+        "dbt": (measure_dbt, ("loads",)),
+        "dagster": (measure_dagster, ("loads",)),
+        "spark": (measure_spark, ("dbt",)),
+    }
+    absent: list[str] = []
+    for group, (run, reads) in plan.items():
+        if group == "spark" and not args.spark:
+            continue
+        if any(earlier in absent for earlier in reads):
+            absent.append(group)
+            continue
+        try:
+            with steps.of(group):
+                stages += run()
+        except NotMeasuredError as step:
+            print(f"{group}: left out of this run ({step} has no figures kept)", flush=True)
+            absent.append(group)
+    return stages, sizes, absent
 
 
 if __name__ == "__main__":

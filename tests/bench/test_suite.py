@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import sys
 from pathlib import Path
@@ -127,3 +129,58 @@ def test_a_peak_counts_a_process_started_from_a_worker_thread() -> None:
     _, peak = run_child([sys.executable, "-c", child], dict(os.environ))
 
     assert peak > 300 * 2**20
+
+
+def test_a_run_of_some_groups_takes_the_others_from_the_record(tmp_path: Path) -> None:
+    record, warehouse = tmp_path / "steps.json", tmp_path / "day" / "earshot.duckdb"
+    everything = suite.Steps(record)
+    with everything.of("loads"):
+        everything.stages("load shopify", lambda: _stage(1.0))
+    with everything.of("dbt"):
+        everything.stages("dbt day 1 built", lambda: _stage(2.0), (warehouse,))
+
+    only_dagster = suite.Steps(record, only={"dagster"})
+    # another machine: the dbt group's warehouse is gone, but its figures stand
+    with only_dagster.of("dbt"):
+        kept = only_dagster.stages("dbt day 1 built", lambda: _stage(9.0), (warehouse,))
+    with only_dagster.of("dagster"):
+        measured = only_dagster.stages("dagster", lambda: _stage(3.0))
+    with only_dagster.of("spark"), pytest.raises(suite.NotMeasuredError):
+        only_dagster.stages("spark", lambda: _stage(4.0))
+
+    assert kept == _stage(2.0)
+    assert measured == _stage(3.0)
+    assert sorted(suite.Steps(record).done) == ["dagster", "dbt day 1 built", "load shopify"]
+
+
+def test_each_kept_figure_names_the_commit_and_day_it_was_measured_at(tmp_path: Path) -> None:
+    record = tmp_path / "steps.json"
+    suite.Steps(record).stages("load shopify", lambda: _stage(1.0))
+
+    kept = suite.Steps(record)
+
+    assert kept.done["load shopify"]["commit"] == suite.commit()
+    assert len(kept.provenance()) == 1
+    assert kept.provenance()[0].startswith(suite.commit().split()[0] + " ")
+
+
+def test_a_table_measured_across_runs_names_each_commit(tmp_path: Path) -> None:
+    record = tmp_path / "steps.json"
+    figures = [asdict_stage(1.0)]
+    record.write_text(
+        json.dumps(
+            {
+                "load shopify": {"figures": figures, "commit": "aaa1111", "date": "2026-12-01"},
+                "dagster": {"figures": figures, "commit": "bbb2222", "date": "2026-12-02"},
+            }
+        )
+    )
+
+    text = suite.table("L", 1, _stage(1.0), {}, suite.Steps(record))
+
+    assert "aaa1111 on 2026-12-01; bbb2222 on 2026-12-02" in text
+    assert "load shopify (dlt, from the API) | 10 | 1.0 s" in text
+
+
+def asdict_stage(seconds: float) -> dict:
+    return dataclasses.asdict(_stage(seconds)[0])
