@@ -18,8 +18,8 @@ int_sentence_readings (it reads nothing of it): dbt runs two nodes at once,
 and the two models that load the voice classifier and the language model
 would otherwise hold their memory at the same time (2,156 MiB at the M shop's
 first build, against 1,513 MiB for the larger alone). DuckDB's memory is
-lowered while it runs (enrichment.duckdb_memory): the blocks earlier models
-left cached took its peak to 1,629 MiB at the M shop's first build.
+capped at DUCKDB_MEMORY while it runs (enrichment.duckdb_memory), so the
+batches' joins leave room for the classifier.
 """
 
 import pyarrow as pa
