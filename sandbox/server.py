@@ -15,7 +15,7 @@ import base64
 import binascii
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +42,8 @@ SHOPIFY_MAX_LIMIT = 250
 AIRCALL_MAX_PER_PAGE = 50
 AIRCALL_QUERY_CAP = 10_000
 JUDGEME_MAX_PER_PAGE = 100
+# list queries whose matches are kept (each load pages through a handful at a time)
+MATCHES_KEPT = 32
 SHOPIFY_AUTH_ERROR = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 SHOPIFY_THROTTLED = (
     "Exceeded 2 calls per second for api client. Reduce request rates to resume "
@@ -160,6 +162,28 @@ class SandboxApp:
         self.set_rate_limits(rate_limits)
         self.requests: Counter[str] = Counter()
         self.log: deque[tuple[str, str, int]] = deque(maxlen=10_000)
+        # each list query's matches, by query and clock: its pages reuse them
+        self._matches: OrderedDict[tuple, Any] = OrderedDict()
+
+    def matches(self, key: tuple, find: Callable[[], Any]) -> Any:
+        """``find()``'s result for a list query, kept for its next pages.
+
+        A list query's matches depend only on its filters and the clock, and the
+        twins' data never changes while they serve, so every page of one query
+        reads the same positions: a page costs its own records, not a scan of
+        the whole resource (the L shop has two million orders).
+        """
+        key = (*key, self.now())
+        with self.lock:
+            if key in self._matches:
+                self._matches.move_to_end(key)
+                return self._matches[key]
+        found = find()
+        with self.lock:
+            self._matches[key] = found
+            while len(self._matches) > MATCHES_KEPT:
+                self._matches.popitem(last=False)
+        return found
 
     # controls ---------------------------------------------------------------------------
     def now(self) -> float:
@@ -270,7 +294,7 @@ class SandboxApp:
         if resource not in SHOPIFY_RESOURCES:
             raise ApiError(404, {"errors": "Not Found"})
         if endpoint.endswith("/count.json"):
-            positions = self._shopify_matches(resource, params)
+            positions, _ = self._shopify_matches(resource, params)
             return Response(200, {"count": int(positions.size)}, headers)
         limit = _int_param(params, "limit", 50)
         if not 1 <= limit <= SHOPIFY_MAX_LIMIT:
@@ -296,16 +320,16 @@ class SandboxApp:
         else:
             cursor = {}
             filters = {k: v for k, v in params.items() if k not in ("limit", "fields")}
-        positions = self._shopify_matches(resource, filters)
-        ids = store["id"][positions]
+        positions, ids = self._shopify_matches(resource, filters)
         if "before" in cursor:
-            positions = positions[ids < cursor["before"]][-limit:]
-            has_next, has_previous = True, bool((ids < cursor["before"]).sum() > limit)
+            end = int(np.searchsorted(ids, cursor["before"], side="left"))
+            positions = positions[max(end - limit, 0) : end]
+            has_next, has_previous = True, end > limit
         else:
             after = cursor.get("after", 0)
-            remaining = positions[ids > after]
-            positions = remaining[:limit]
-            has_next, has_previous = remaining.size > limit, after > 0
+            start = int(np.searchsorted(ids, after, side="right"))
+            positions = positions[start : start + limit]
+            has_next, has_previous = ids.size - start > limit, after > 0
         now = self.now()
         view = timeline.order_at if resource == "orders" else timeline.created_record_at
         records = [view(store.record(int(p)), now) for p in positions]
@@ -328,8 +352,15 @@ class SandboxApp:
             headers["Link"] = ", ".join(links)
         return Response(200, {resource: records}, headers)
 
-    def _shopify_matches(self, resource: str, params: dict[str, str]) -> np.ndarray:
-        """Positions (in id order) of the records a list query with these filters returns."""
+    def _shopify_matches(
+        self, resource: str, params: dict[str, str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (in id order) of the records a list query with these filters returns,
+        and their ids."""
+        key = ("shopify", resource, tuple(sorted(params.items())))
+        return self.matches(key, lambda: self._shopify_find(resource, params))
+
+    def _shopify_find(self, resource: str, params: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
         store = self.data.shopify[resource]
         now = self.now()
         mask = store["created"] <= now
@@ -371,7 +402,8 @@ class SandboxApp:
                 mask &= updated >= updated_min
             if updated_max is not None:
                 mask &= updated <= updated_max
-        return np.flatnonzero(mask)
+        positions = np.flatnonzero(mask)
+        return positions, store["id"][positions]
 
     def _refunds(self, order_id: str) -> list[dict[str, Any]]:
         store = self.data.shopify["orders"]
@@ -438,8 +470,8 @@ class SandboxApp:
         calls = self.data.calls
         if parts:
             call_id = _int_param({"call_id": parts[0]}, "call_id", 0)
-            matches = np.flatnonzero(calls["id"] == call_id)
-            call = timeline.call_at(calls.record(int(matches[0])), now) if matches.size else None
+            position = calls.position_of(call_id)
+            call = timeline.call_at(calls.record(position), now) if position is not None else None
             if call is None:
                 raise ApiError(404, {"error": "Not found", "troubleshoot": "No such call"})
             if parts[1:] == ["transcription"]:
@@ -467,10 +499,14 @@ class SandboxApp:
             raise ApiError(400, {"error": "Invalid page"})
         start = _int_param(params, "from", 0)
         end = min(_int_param(params, "to", 2**62), now)
-        started = calls["started"]
-        positions = np.flatnonzero((started >= start) & (started <= end))
-        if params.get("order", "asc") == "desc":
-            positions = positions[::-1]
+        descending = params.get("order", "asc") == "desc"
+
+        def find() -> np.ndarray:
+            started = calls["started"]
+            found = np.flatnonzero((started >= start) & (started <= end))
+            return found[::-1] if descending else found
+
+        positions = self.matches(("aircall", start, end, descending), find)
         reachable = positions[:AIRCALL_QUERY_CAP]
         chunk = reachable[(page - 1) * per_page : page * per_page]
         records = [timeline.call_at(calls.record(int(p)), now) for p in chunk]
@@ -505,7 +541,7 @@ class SandboxApp:
         per_page = min(max(_int_param(params, "per_page", 10), 1), JUDGEME_MAX_PER_PAGE)
         now = self.now()
         reviews = self.data.reviews
-        positions = np.flatnonzero(reviews["created"] <= now)
+        positions = self.matches(("judgeme",), lambda: np.flatnonzero(reviews["created"] <= now))
         chunk = positions[(page - 1) * per_page : page * per_page]
         records = [timeline.review_at(reviews.record(int(p)), now) for p in chunk]
         records = [self.faults.spoil(r, REQUIRED_FIELDS["reviews"]) for r in records if r]

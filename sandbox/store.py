@@ -53,6 +53,10 @@ class Store:
         if self.columns["offset"].size:
             order = np.lexsort([self.columns[key] for key in reversed(sort_by)])
             self.columns = {name: values[order] for name, values in self.columns.items()}
+        # positions in id order, and the ids in that order, for a file kept in another
+        # order (calls, by start)
+        self._by_id = None if tuple(sort_by) == ("id",) else np.argsort(self["id"], kind="stable")
+        self._sorted_ids = self["id"] if self._by_id is None else self["id"][self._by_id]
         self._file = path.open("rb") if path.exists() and path.stat().st_size else None
         self._map = (
             mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self._file else None
@@ -71,9 +75,12 @@ class Store:
         return orjson.loads(self._map[start:end])
 
     def position_of(self, record_id: int) -> int | None:
-        ids = self["id"]
-        position = int(np.searchsorted(ids, record_id))
-        return position if position < ids.size and ids[position] == record_id else None
+        """The position of the record with this id, or None (a binary search)."""
+        ids = self._sorted_ids
+        found = int(np.searchsorted(ids, record_id))
+        if found >= ids.size or ids[found] != record_id:
+            return None
+        return found if self._by_id is None else int(self._by_id[found])
 
 
 def _time(value: Any) -> float:

@@ -390,3 +390,54 @@ def test_aircall_from_and_to_bound_the_creation_time(twin: SandboxServer, sandbo
     ).json()
     assert body["meta"]["total"] == sum(1 for t in calls if start <= t <= end)
     assert all(start <= c["started_at"] <= end for c in body["calls"])
+
+
+# serving large shops ----------------------------------------------------------------------
+def test_the_pages_of_one_query_share_its_matches_and_a_new_clock_finds_them_again(
+    twin: SandboxServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = twin.app
+    found: list[str] = []
+    find = app._shopify_find
+
+    def counted(resource: str, params: dict[str, str]):
+        found.append(resource)
+        return find(resource, params)
+
+    monkeypatch.setattr(app, "_shopify_find", counted)
+    app.set_now("2099-01-01T00:00:00Z")
+    response, ids = orders(twin, limit=7, status="any"), []
+    while True:
+        ids += [order["id"] for order in response.json()["orders"]]
+        following = [p for p in response.headers.get("Link", "").split(",") if 'rel="next"' in p]
+        if not following:
+            break
+        url = following[0].split(";")[0].strip().strip("<>")
+        response = requests.get(url, headers=SHOPIFY, timeout=10)
+    app.set_now("2099-01-02T00:00:00Z")
+    orders(twin, limit=7, status="any")
+
+    assert ids == sorted(ids) and len(set(ids)) == sandbox.counts["orders"]
+    assert len(ids) > 7 * 3
+    assert found == ["orders", "orders"]
+
+
+def test_a_call_kept_in_start_order_is_found_by_its_id(tmp_path: Path) -> None:
+    calls = tmp_path / "aircall" / "calls.jsonl"
+    calls.parent.mkdir(parents=True)
+    # ids run against the start times, so the file's order is not the ids'
+    calls.write_bytes(
+        b"".join(
+            orjson.dumps({"id": 500 - i, "started_at": 1_700_000_000 + i, "direction": "inbound"})
+            + b"\n"
+            for i in range(300)
+        )
+    )
+    with SandboxServer(tmp_path, rate_limits="off") as server:
+        found = [
+            requests.get(f"{server.url}/v1/calls/{call_id}", auth=AIRCALL, timeout=10)
+            for call_id in (201, 350, 500, 199)
+        ]
+
+    assert [r.json()["call"]["id"] for r in found[:3]] == [201, 350, 500]
+    assert [r.status_code for r in found] == [200, 200, 200, 404]
