@@ -13,7 +13,8 @@ model; identical texts (a repeated call note) are read once.
 
 Texts are read in batches of about BATCH_SENTENCES sentences (a long call
 transcript weighs more than a one-line review), so memory holds one batch's
-embeddings however many texts a shop has. The model runs after
+embeddings however many texts a shop has; the new texts are joined to their
+sentences once, numbered by batch (number_sentences). The model runs after
 int_sentence_readings (it reads nothing of it): dbt runs two nodes at once,
 and the two models that load the voice classifier and the language model
 would otherwise hold their memory at the same time (2,156 MiB at the M shop's
@@ -54,26 +55,63 @@ def model(dbt, session):
         order by 1
         """
     ).fetchall()
+    batches = list(enrichment.batches_of(counts, BATCH_SENTENCES))
     parts = [enrichment.SENTIMENT_SCHEMA.empty_table()]
     with enrichment.duckdb_memory(session, DUCKDB_MEMORY):
-        for batch in enrichment.batches_of(counts, BATCH_SENTENCES):
+        number_sentences(session, batches)
+        for number in range(len(batches)):
             table = session.execute(
                 """
                 select
-                    new_texts.text_hash,
-                    list(scores.repaired_text order by sentences.sentence_index) as sentences,
+                    batched.text_hash,
+                    list(scores.repaired_text order by batched.sentence_index) as sentences,
                     avg(scores.lexicon_sentiment) as mean_lexicon,
-                    list(scores.embedding order by sentences.sentence_index) as embeddings
-                from earshot_new_texts as new_texts
-                inner join earshot_text_sentences as sentences
-                    on new_texts.document_id = sentences.document_id
+                    list(scores.embedding order by batched.sentence_index) as embeddings
+                from earshot_batched_sentences as batched
                 inner join earshot_sentence_scores as scores
-                    on sentences.sentence_hash = scores.sentence_hash
-                where new_texts.text_hash in (select unnest(?))
+                    on batched.sentence_hash = scores.sentence_hash
+                where batched.batch = ?
                 group by 1
                 order by 1
                 """,
-                [batch],
+                [number],
             ).fetch_arrow_table()
             parts.append(enrichment.text_sentiments(table, classifier))
+        session.execute("drop table earshot_batched_sentences")
     return pa.concat_tables(parts)
+
+
+def number_sentences(session, batches):
+    """Each new text's sentences once, as ``earshot_batched_sentences``, with the number
+    of the text's batch and kept in batch order: a batch's query then reads its own
+    rows (DuckDB skips the others by their row groups' bounds) rather than joining
+    every new text to every sentence again, which at the L shop made the model's cost
+    grow with the square of the shop's text."""
+    session.register(
+        "earshot_text_batches",
+        pa.table(
+            {
+                "text_hash": [text for batch in batches for text in batch],
+                "batch": pa.array(
+                    [number for number, batch in enumerate(batches) for _ in batch], pa.int32()
+                ),
+            }
+        ),
+    )
+    session.execute(
+        """
+        create or replace temp table earshot_batched_sentences as
+        select
+            text_batches.batch,
+            new_texts.text_hash,
+            sentences.sentence_index,
+            sentences.sentence_hash
+        from earshot_text_batches as text_batches
+        inner join earshot_new_texts as new_texts
+            on text_batches.text_hash = new_texts.text_hash
+        inner join earshot_text_sentences as sentences
+            on new_texts.document_id = sentences.document_id
+        order by text_batches.batch
+        """
+    )
+    session.unregister("earshot_text_batches")
