@@ -49,7 +49,6 @@ commits and days its figures were measured at.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import re
@@ -171,8 +170,9 @@ class Steps:
             return kept["figures"]
         if kept is not None:
             print(f"{name}: measured in an earlier run, but {missing} is gone: again", flush=True)
+        at = commit()  # the code a step measures is the checkout's when it starts
         figures = measure()
-        self.done[name] = {"figures": figures, "commit": commit(), "date": f"{date.today()}"}
+        self.done[name] = {"figures": figures, "commit": at, "date": f"{date.today()}"}
         if self.record:
             self.record.parent.mkdir(parents=True, exist_ok=True)
             self.record.write_text(json.dumps(self.done, indent=1))
@@ -190,7 +190,6 @@ class Steps:
         return sorted({f"{kept['commit']} on {kept['date']}" for kept in self.done.values()})
 
 
-@functools.cache
 def commit() -> str:
     """The checkout's commit, marked when files differ from it."""
     git = partial(subprocess.run, capture_output=True, text=True, cwd=PROJECT_ROOT)
