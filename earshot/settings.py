@@ -119,6 +119,13 @@ def duckdb_memory_limit(default: str = LOAD_MEMORY_LIMIT) -> str:
     return value
 
 
+def duckdb_load_config() -> dict[str, str | bool]:
+    """DuckDB's settings in a load (the warehouse's connection and each spool's): its
+    memory (:func:`duckdb_memory_limit`), given back to the system in the background
+    once freed, as the dbt profile does."""
+    return {"memory_limit": duckdb_memory_limit(), "allocator_background_threads": True}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where Earshot reads and writes, as one value handed to every layer."""

@@ -40,7 +40,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from earshot.settings import duckdb_memory_limit
+from earshot.settings import duckdb_load_config
 from ingestion.contracts import TYPE_CHECKS
 
 BATCH_ROWS = 50_000
@@ -235,11 +235,10 @@ class Spool:
         self._file.close()
         if not self.records:
             return
-        connection = duckdb.connect()
+        # beyond its memory limit DuckDB spills to the scratch folder instead of growing
+        connection = duckdb.connect(config=duckdb_load_config())
         try:
             connection.execute("set timezone = 'UTC'")
-            # beyond this DuckDB spills to the scratch folder instead of growing
-            connection.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
             connection.execute(f"set temp_directory = '{self.folder / 'spill'}'")
             self._read(connection)
             _keep_last(connection, "root", self.layout.primary_key)

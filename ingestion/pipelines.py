@@ -19,7 +19,7 @@ from dlt.common.pipeline import LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from earshot import lake, warehouse
-from earshot.settings import Settings, duckdb_memory_limit
+from earshot.settings import Settings, duckdb_load_config
 from ingestion.declared import Window
 
 # Parquet load files: DuckDB copies them in a fraction of the time an INSERT of the
@@ -89,9 +89,8 @@ def destination(settings: Settings) -> dlt.common.destination.TDestinationRefere
     in production), else to the lake's ``raw/`` folder.
     """
     if settings.destination == "duckdb":
-        limits = {"memory_limit": duckdb_memory_limit()}
         return dlt.destinations.duckdb(
-            DuckDbCredentials(str(settings.warehouse), global_config=limits)
+            DuckDbCredentials(str(settings.warehouse), global_config=duckdb_load_config())
         )
     if settings.destination == "filesystem" and not os.environ.get(
         "DESTINATION__FILESYSTEM__BUCKET_URL"

@@ -93,12 +93,15 @@ def test_the_duckdb_warehouse_is_loaded_within_the_memory_earshot_is_given(
     settings = Settings(warehouse=tmp_path / "earshot.duckdb", published=tmp_path / "p.duckdb")
     monkeypatch.delenv("EARSHOT_DUCKDB_MEMORY_LIMIT", raising=False)
     credentials = pipelines.destination(settings).config_params["credentials"]
-    assert credentials.global_config == {"memory_limit": "1GB"}
+    assert credentials.global_config == {
+        "memory_limit": "1GB",
+        "allocator_background_threads": True,
+    }
     assert credentials.database == str(tmp_path / "earshot.duckdb")
 
     monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "300MB")
     credentials = pipelines.destination(settings).config_params["credentials"]
-    assert credentials.global_config == {"memory_limit": "300MB"}
+    assert credentials.global_config["memory_limit"] == "300MB"
 
 
 def test_the_spark_session_takes_the_profile_s_settings_with_the_lake_in_place(
