@@ -172,11 +172,19 @@ class Steps:
             print(f"{name}: measured in an earlier run, but {missing} is gone: again", flush=True)
         at = commit()  # the code a step measures is the checkout's when it starts
         figures = measure()
+        self._write(name, figures, at)
+        return figures
+
+    def _write(self, name: str, figures: Any, at: str) -> None:
         self.done[name] = {"figures": figures, "commit": at, "date": f"{date.today()}"}
         if self.record:
             self.record.parent.mkdir(parents=True, exist_ok=True)
             self.record.write_text(json.dumps(self.done, indent=1))
-        return figures
+
+    def keep(self, name: str, figures: Any, at: str) -> None:
+        """Keep figures measured outside a step (the shop's generation, at commit ``at``)."""
+        if self.done.get(name, {}).get("figures") != figures:
+            self._write(name, figures, at)
 
     def stages(
         self, name: str, measure: Callable[[], list[Stage]], needs: tuple[Path, ...] = ()
@@ -198,17 +206,26 @@ def commit() -> str:
     return f"{head} with changes" if changed else head
 
 
-def generated(shop: Path, scale: str, seed: int) -> Stage:
-    """The shop at ``scale``, generated now or earlier: how long it took and its records."""
+def generated(shop: Path, scale: str, seed: int, steps: Steps) -> Stage:
+    """The shop at ``scale``, generated now or earlier: how long it took and its records.
+
+    A run that measures nothing (``--only`` alone) takes the figures from the record
+    and generates nothing; the last generation's figures go into the record.
+    """
     record = shop / "generation.json"
-    if not record.exists():
+    if not record.exists() and (steps.only is None or steps.only):
         command = [sys.executable, "-m", "sandbox", "generate", "--out", str(shop)]
         seconds, peak = run_child(
             [*command, "--scale", scale, "--seed", str(seed)], dict(os.environ)
         )
         records = sum(1 for path in shop.rglob("*.jsonl") for _ in path.open("rb"))
-        record.write_text(json.dumps({"seconds": seconds, "peak": peak, "records": records}))
-    figures = json.loads(record.read_text())
+        figures = {"seconds": seconds, "peak": peak, "records": records, "commit": commit()}
+        record.write_text(json.dumps(figures))
+    if record.exists():
+        figures = json.loads(record.read_text())
+        steps.keep("generate the shop", figures, figures.get("commit", "unknown"))
+    else:
+        figures = steps.done["generate the shop"]["figures"]
     return Stage("generate the shop", figures["records"], figures["seconds"], 1, figures["peak"])
 
 
@@ -222,8 +239,11 @@ def loads(shop: Path, work: Path, runs: int, steps: Steps) -> tuple[list[Stage],
     stages: list[Stage] = []
     parts = {source: work / f"load_{source}" / "earshot.duckdb" for source in SOURCES}
     pending = any(steps.pending(f"load {source}", (parts[source],)) for source in SOURCES)
-    day_one = last_order_at(shop) - DAY
-    twins = SandboxServer(shop, rate_limits="off", now=day_one) if pending else nullcontext()
+    twins = (
+        SandboxServer(shop, rate_limits="off", now=last_order_at(shop) - DAY)
+        if pending
+        else nullcontext()
+    )
     with twins as twin:
         for source in SOURCES:
             stages += steps.stages(
@@ -295,13 +315,8 @@ def builds(
     warehouse = work / "dbt" / "day" / "earshot.duckdb"
     # the last full build's copy, as daily_and_full leaves it
     full_copy = warehouse.parent.parent / "full" / warehouse.name
-    if not loaded.exists():
-        # the loads were measured on another machine: day 1 loaded again, not measured
-        load_day_one(shop, loaded)
     first = steps.stages(
-        "dbt day 1 built, day 2 loaded",
-        lambda: first_build(shop, loaded, warehouse),
-        (warehouse,),
+        "dbt day 1 built, day 2 loaded", lambda: first_build(shop, loaded, warehouse), (warehouse,)
     )
     full_and_daily = steps.stages(
         "dbt daily and full", lambda: full_against_daily(warehouse, runs, rows), (full_copy,)
@@ -320,6 +335,9 @@ def builds(
 def first_build(shop: Path, loaded: Path, warehouse: Path) -> list[Stage]:
     """Day 1's load (``loaded``, kept as it is) built on an empty warehouse, then
     day 2 loaded into it (``bench/dbt_bench.py``)."""
+    if not loaded.exists():
+        # the loads were measured on another machine: day 1 loaded again, not measured
+        load_day_one(shop, loaded)
     shutil.rmtree(warehouse.parent, ignore_errors=True)
     # with dlt's pipeline folders, whose state the day-2 load goes on from
     shutil.copytree(loaded.parent, warehouse.parent)
@@ -475,8 +493,9 @@ def table(scale: str, runs: int, stages: list[Stage], sizes: dict[str, int], ste
     measured = steps.provenance()
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} by `make bench SCALE={scale}` "
-        f"(`bench/suite.py --scale {scale} --runs {runs}`) on {cores} cores and "
-        f"{memory / 2**30:.0f} GiB.",
+        f"(`bench/suite.py --scale {scale} --runs {runs}"
+        + (f" --record {steps.record}" if steps.record and steps.only is not None else "")
+        + f"`) on {cores} cores and {memory / 2**30:.0f} GiB.",
         *(
             ["", f"Its steps were measured in more than one run: at {'; '.join(measured)}."]
             if len(measured) > 1
@@ -527,10 +546,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        nargs="+",
+        nargs="*",
         choices=GROUPS,
         help="measure only these groups of stages, taking the others' figures from the "
-        "record; the table is written once every group has figures",
+        "record (none: write the table from the record alone)",
     )
     parser.add_argument(
         "--record",
@@ -549,21 +568,29 @@ def main() -> None:
     else:
         work = Path(tempfile.mkdtemp(prefix=f"earshot-bench-{args.scale}-", dir=args.work))
     record = args.record or (work / "steps.json" if resume else None)
-    steps = Steps(record, set(args.only) if args.only else None)
+    steps = Steps(record, set(args.only) if args.only is not None else None)
     print(f"make bench: scale {args.scale}, {runs} run(s) per stage, work in {work}", flush=True)
     stages, sizes, absent = measure(shop, args, work, runs, steps)
-    if absent:
-        kept = f"figures kept in {record}" if record else "no figures kept (no --record)"
-        print(
-            f"{kept}; the table is written once these groups are measured: "
-            f"{', '.join(absent)} (--only {' '.join(absent)})",
-            flush=True,
-        )
-        return
     text = table(args.scale, runs, stages, sizes, steps)
+    if absent:
+        if not args.record:
+            print(
+                "no figures kept (no --record): the table needs every group, and "
+                f"{', '.join(absent)} are left out",
+                flush=True,
+            )
+            return
+        # the figures so far, with what is left to measure, until a run completes the record
+        text += (
+            f"\n\nNot measured yet: {', '.join(absent)} (`bench/suite.py --scale {args.scale}"
+            f"{'' if args.spark else ' --no-spark'} --only {' '.join(absent)} "
+            f"--record {args.record}`)."
+        )
     print(text, flush=True)
     write_section(args.docs, args.scale, text)
     print(f"wrote the scale {args.scale} section of {args.docs}", flush=True)
+    if absent:
+        return
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -571,7 +598,7 @@ def measure(
     shop: Path, args: argparse.Namespace, work: Path, runs: int, steps: Steps
 ) -> tuple[list[Stage], dict[str, int], list[str]]:
     """Every group's rows, measured now or kept; the sizes; the groups with no figures."""
-    stages = [generated(shop, args.scale, args.seed)]
+    stages = [generated(shop, args.scale, args.seed, steps)]
     sizes: dict[str, int] = {}
     found: dict[str, Any] = {"rows": 0, "full": 0.0}
 

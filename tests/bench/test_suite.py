@@ -184,3 +184,31 @@ def test_a_table_measured_across_runs_names_each_commit(tmp_path: Path) -> None:
 
 def asdict_stage(seconds: float) -> dict:
     return dataclasses.asdict(_stage(seconds)[0])
+
+
+def test_a_run_that_measures_nothing_writes_the_record_s_table_and_what_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record, docs = tmp_path / "L.json", tmp_path / "benchmarks.md"
+    kept = {"figures": None, "commit": "aaa1111", "date": "2026-12-01"}
+    loads = [dataclasses.asdict(stage) for stage in _stage(448.5)]
+    record.write_text(
+        json.dumps(
+            {
+                "generate the shop": {
+                    **kept,
+                    "figures": {"seconds": 270.0, "peak": 2**20, "records": 7},
+                },
+                **{f"load {source}": {**kept, "figures": loads} for source in suite.SOURCES},
+            }
+        )
+    )
+    arguments = ["suite.py", "--scale", "L", "--no-spark", "--only", "--record", str(record)]
+    monkeypatch.setattr(sys, "argv", [*arguments, "--work", str(tmp_path), "--docs", str(docs)])
+
+    suite.main()
+
+    text = docs.read_text()
+    assert "load shopify (dlt, from the API) | 10 | 448.5 s" in text
+    assert "Not measured yet: dbt, dagster" in text
+    assert not (tmp_path / "shop-L-7" / "generation.json").exists()
