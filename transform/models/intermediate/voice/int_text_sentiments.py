@@ -85,8 +85,8 @@ def number_sentences(session, batches):
     """Each new text's sentences once, as ``earshot_batched_sentences``, with the number
     of the text's batch and kept in batch order: a batch's query then reads its own
     rows (DuckDB skips the others by their row groups' bounds) rather than joining
-    every new text to every sentence again, which at the L shop made the model's cost
-    grow with the square of the shop's text."""
+    every new text to every sentence again (at the L shop's full refresh, 142.7 s
+    against 166.6 s; bench/command_bench.py, docs/benchmarks.md)."""
     session.register(
         "earshot_text_batches",
         pa.table(
