@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 
-def serve(data: Path, port: int) -> tuple[subprocess.Popen, str]:
-    """Start the twins on ``port`` with rate limits off; returns once the index is built."""
+def serve(data: Path, port: int, now: float | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the twins on ``port`` with rate limits off and their clock at ``now`` (Unix
+    seconds; the wall clock if None); returns once the index is built."""
+    clock = [] if now is None else ["--now", str(now)]
     server = subprocess.Popen(
         [
             sys.executable,
@@ -21,6 +23,7 @@ def serve(data: Path, port: int) -> tuple[subprocess.Popen, str]:
             str(port),
             "--rate-limits",
             "off",
+            *clock,
         ],
         stdout=subprocess.PIPE,
         text=True,

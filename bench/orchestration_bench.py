@@ -3,33 +3,61 @@
     .venv/bin/python bench/orchestration_bench.py --scale M --backfill-days 30
 
 Generates the shop (or reuses ``--shop``), serves it from the twins with their
-clock at the shop's end and no rate limits, and runs in one process, on a
-fresh warehouse: the ``daily_refresh`` job for today's partition (the first
-run loads everything), the same again (a daily run: nothing new at the
-source, so its cost is reading on from the cursors, the checks, the dbt build
-and publication), then a backfill of the last ``--backfill-days`` days of the
-shop as one run (each source re-reads that window and dbt reprocesses it).
-Prints each run's wall time and the process's peak RSS so far; docs/benchmarks.md
-records a run.
+clock at the shop's end and no rate limits (in a process of their own, or at
+``--twins``, so that neither their memory nor their threads count as
+Dagster's), and runs in one process, on a fresh warehouse: the
+``daily_refresh`` job for today's partition (the first run loads everything),
+the same again (a daily run: nothing new at the source, so its cost is reading
+on from the cursors, the checks, the dbt build and publication), then a
+backfill of the last ``--backfill-days`` days of the shop as one run (each
+source re-reads that window and dbt reprocesses it).
+
+Prints each run's wall time and this process's peak RSS so far (dlt's loads run
+in it; dbt runs in processes of its own, which ``bench/suite.py`` measures
+too); docs/benchmarks.md records a run.
 """
 
 import argparse
 import json
 import os
 import resource
+import socket
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
+from _twins import serve
 
 from sandbox.generate import HISTORY_END, SCALES, generate
-from sandbox.server import SandboxServer, source_settings
+from sandbox.server import source_settings
 
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def twins(shop: Path, url: str | None) -> Iterator[str]:
+    """The twins' URL: ``url`` if given, else a server of ``shop`` in a child process."""
+    if url:
+        yield url
+        return
+    server, served = serve(shop, free_port(), now=HISTORY_END.timestamp())
+    try:
+        yield served
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main() -> None:
@@ -40,6 +68,12 @@ def main() -> None:
     parser.add_argument("--backfill-days", type=int, default=30, help="0: no backfill run")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--work", type=Path, help="the warehouse's folder (default: a temp dir)")
+    parser.add_argument(
+        "--twins",
+        metavar="URL",
+        help="twins already serving --shop with their clock at its end and rate limits off "
+        "(default: started here, in a child process)",
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="earshot-orchestration-"))
     shop = args.shop
@@ -51,8 +85,8 @@ def main() -> None:
             f"generated the {args.scale} shop in {time.perf_counter() - started:.0f}s", flush=True
         )
     results = []
-    with SandboxServer(shop, rate_limits="off", now=HISTORY_END) as twin:
-        os.environ.update(source_settings(twin.url))
+    with twins(shop, args.twins) as url:
+        os.environ.update(source_settings(url))
         warehouse = work / "warehouse" / "earshot.duckdb"
         published = work / "warehouse" / "earshot_marts.duckdb"
         os.environ["EARSHOT_WAREHOUSE"] = str(warehouse)

@@ -471,7 +471,10 @@ def dagster_runs(shop: Path, scale: str, work: Path, rows: int) -> dict[str, Any
         "--work",
         str(work / "dagster"),
     ]
-    _, peak = run_child(command, dict(os.environ))
+    # The twins serve from this process: their index (gigabytes at L) and their
+    # threads are not Dagster's, and the peak is read over the child's processes.
+    with SandboxServer(shop, rate_limits="off", now=HISTORY_END) as twin:
+        _, peak = run_child([*command, "--twins", twin.url], dict(os.environ))
     found = json.loads(out.read_text())
     failed = [run["run"] for run in found if not run["success"]]
     if failed:

@@ -26,6 +26,10 @@ def epoch(value: Any) -> float | None:
         return None
     if isinstance(value, int | float):
         return float(value)
+    try:
+        return float(value)  # Unix seconds written out, as ``serve --now`` takes them
+    except ValueError:
+        pass
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 

@@ -5,6 +5,7 @@ import base64
 import pytest
 import requests
 
+from sandbox import timeline
 from sandbox.server import Credentials
 from tests.conftest import Sandbox
 
@@ -139,3 +140,19 @@ def test_judgeme_rejects_a_wrong_token(sandbox: Sandbox) -> None:
         timeout=10,
     )
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("given", "seconds"),
+    [
+        ("2026-06-30T00:00:00Z", 1782777600.0),
+        ("2026-06-30T02:00:00+02:00", 1782777600.0),
+        ("1782777600", 1782777600.0),  # what `serve --now` gets from a script
+        ("1782777600.5", 1782777600.5),
+        (1782777600, 1782777600.0),
+    ],
+)
+def test_the_twins_clock_reads_iso_timestamps_and_unix_seconds(
+    given: object, seconds: float
+) -> None:
+    assert timeline.epoch(given) == seconds
