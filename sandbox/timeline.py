@@ -21,11 +21,14 @@ EDIT_MARKER = " Update: "
 
 
 def epoch(value: Any) -> float | None:
-    """Seconds since the epoch for an ISO timestamp or a number; None when absent."""
+    """Seconds since the epoch for an ISO timestamp, a datetime, or a number (or its text);
+    None when absent."""
     if value is None or value == "":
         return None
     if isinstance(value, int | float):
         return float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
     try:
         return float(value)  # Unix seconds written out, as ``serve --now`` takes them
     except ValueError:

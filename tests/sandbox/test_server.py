@@ -1,6 +1,7 @@
 """The twin APIs follow the vendor contracts the sources rely on."""
 
 import base64
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -150,6 +151,7 @@ def test_judgeme_rejects_a_wrong_token(sandbox: Sandbox) -> None:
         ("1782777600", 1782777600.0),  # what `serve --now` gets from a script
         ("1782777600.5", 1782777600.5),
         (1782777600, 1782777600.0),
+        (datetime(2026, 6, 30, tzinfo=UTC), 1782777600.0),
     ],
 )
 def test_the_twins_clock_reads_iso_timestamps_and_unix_seconds(
