@@ -40,6 +40,15 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def failed_steps(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Each failed step of a run, with the first line of its error."""
+    return [
+        f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[0]}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data.error is not None
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -127,6 +136,7 @@ def main() -> None:
                     "seconds": round(seconds, 1),
                     "peak_rss_mib": round(peak_mib()),
                     "failed_checks": failed,
+                    "failed_steps": failed_steps(result),
                     "warehouse_bytes": warehouse.stat().st_size,
                     "published_bytes": published.stat().st_size if published.exists() else 0,
                 }

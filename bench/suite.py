@@ -476,9 +476,9 @@ def dagster_runs(shop: Path, scale: str, work: Path, rows: int) -> dict[str, Any
     with SandboxServer(shop, rate_limits="off", now=HISTORY_END) as twin:
         _, peak = run_child([*command, "--twins", twin.url], dict(os.environ))
     found = json.loads(out.read_text())
-    failed = [run["run"] for run in found if not run["success"]]
+    failed = {run["run"]: run.get("failed_steps") for run in found if not run["success"]}
     if failed:
-        raise SystemExit(f"Dagster runs failed: {failed}")
+        raise SystemExit(f"Dagster runs failed: {json.dumps(failed, indent=2)}")
     first, daily = found[0], found[1]
     sizes = {
         "warehouse (Dagster run)": first["warehouse_bytes"],

@@ -11,9 +11,11 @@ So both engines read customers with one implementation.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
+import duckdb
 import numpy as np
 import phonenumbers
 import pyarrow as pa
@@ -133,9 +135,24 @@ def duckdb_memory(connection, limit: str = DUCKDB_MEMORY_WHILE_ENCODING) -> Iter
     Lowering it evicts the blocks DuckDB keeps cached from earlier models, so the
     encoder's memory takes their place rather than adding to them. (DuckDB reports
     its limit rounded, so the limit is set back from its setting, not read back.)
+
+    DuckDB refuses to lower it below what it cannot evict: the connection is
+    dbt's, and another dbt thread may be building a large model in it (the L
+    shop's ``customers`` beside a daily run's scoring). Then the limit is the
+    build's, a warning says so, and the block runs all the same: the lower limit
+    only saves memory, and a build must not fail for it.
     """
     build_limit = settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT)
-    connection.execute(f"set memory_limit = '{limit}'")
+    try:
+        connection.execute(f"set memory_limit = '{limit}'")
+    except duckdb.OutOfMemoryException as refused:
+        # DuckDB keeps the lower setting though it raised: give the build its own back
+        connection.execute(f"set memory_limit = '{build_limit}'")
+        warnings.warn(
+            f"DuckDB's memory limit stays at {build_limit} while the encoder runs, not "
+            f"{limit}: {str(refused).splitlines()[0]}",
+            stacklevel=3,
+        )
     try:
         yield
     finally:

@@ -1,5 +1,6 @@
 """The Python enrichment's batching: the same rows, whichever batches they come in."""
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -126,7 +127,6 @@ def test_a_clause_that_is_its_whole_sentence_is_not_embedded_again() -> None:
 def test_duckdb_gives_back_its_cached_memory_while_the_encoder_runs_and_gets_its_limit_back(
     tmp_path, monkeypatch
 ) -> None:
-    import duckdb
 
     def rss_mib() -> int:
         with open("/proc/self/status") as status:
@@ -152,3 +152,27 @@ def test_duckdb_gives_back_its_cached_memory_while_the_encoder_runs_and_gets_its
     assert during < cached - 100
     (after,) = connection.execute("select current_setting('memory_limit')").fetchone()
     assert after == "1.3 GiB"  # 1500MB, as DuckDB shows it, after two round trips
+
+
+def test_duckdb_memory_that_cannot_be_lowered_leaves_the_limit_and_runs_the_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another dbt thread may hold more than the lower limit in the same DuckDB: a
+    build goes on at the limit it had (the L shop's daily run failed here)."""
+    monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "1GB")
+    connection = duckdb.connect()  # in memory, with nowhere to spill
+    connection.execute("set temp_directory = ''")
+    connection.execute("set memory_limit = '1GB'")
+    connection.execute(
+        "create table held as select range as a, repeat('x', 100) as b from range(2000000)"
+    )
+    ran = []
+
+    stays = "stays at 1GB while the encoder runs, not 64MB"
+    with pytest.warns(UserWarning, match=stays), enrichment.duckdb_memory(connection, "64MB"):
+        inside = connection.execute("select current_setting('memory_limit')").fetchone()[0]
+        ran.append(connection.execute("select count(*) from held").fetchone()[0])
+
+    assert ran == [2_000_000]
+    assert inside == "953.6 MiB"  # 1GB: unchanged
+    assert connection.execute("select current_setting('memory_limit')").fetchone()[0] == inside
