@@ -19,8 +19,9 @@ For the shop at ``--scale`` (generated once, then reused from ``--work``):
    the same compiled SQL run directly in DuckDB. dbt's fixed start-up (a
    command that selects nothing: start, parse, connect) is stated apart.
 4. **Dagster**: the ``daily_refresh`` job on an empty warehouse (every load,
-   dbt build, checks, publication), then again with nothing new
-   (``bench/orchestration_bench.py``).
+   dbt build, checks, publication), then again with nothing new, reading only
+   what is new as the daily build above does (``bench/orchestration_bench.py``;
+   the twins serve from this process, outside the measured one).
 5. **Spark**: the shop loaded as Parquet by dlt's filesystem destination,
    then built by ``python -m earshot.lake build`` (docs/engines.md), against
    DuckDB's full build (``--no-spark`` leaves it out).
