@@ -2,7 +2,9 @@
     the person who said it and, for calls, the call's purpose. A caller is
     known by the call's number, a reviewer by their Shopify customer id, else
     their email. Rebuilt each run: a caller unknown yesterday may be matched to
-    a customer today. -#}
+    a customer today. The text itself stays in int_voice_texts, which
+    voice_documents reads it from: rebuilding this table daily writes keys, not
+    every word the shop ever heard. -#}
 
 {{ config(materialized='table') }}
 
@@ -39,7 +41,6 @@ final as (
         calls.call_purpose,
         texts.product_id,
         texts.said_at,
-        texts.document_text,
         texts.text_hash
     from texts
     left join calls

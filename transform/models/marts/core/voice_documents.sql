@@ -9,6 +9,15 @@ documents as (
 
 ),
 
+texts as (
+
+    select
+        document_id,
+        document_text
+    from {{ ref('int_voice_texts') }}
+
+),
+
 sentence_themes as (
 
     select * from {{ ref('int_voice_sentence_themes') }}
@@ -96,7 +105,7 @@ final as (
         documents.call_purpose,
         documents.product_id,
         documents.said_at,
-        documents.document_text,
+        texts.document_text,
         coalesce(document_readings.theme_count, 0) as theme_count,
         theme_sets.themes,
         coalesce(text_sentiments.sentiment_score, 0) as sentiment_score,
@@ -110,6 +119,8 @@ final as (
             else coalesce(text_sentiments.sentiment_label, 'neutral')
         end as sentiment_label
     from documents
+    inner join texts
+        on documents.document_id = texts.document_id
     left join document_readings
         on documents.document_id = document_readings.document_id
     left join theme_sets

@@ -20,9 +20,9 @@ sentences as (
 
 ),
 
-sentence_scores as (
+sentence_terms as (
 
-    select * from {{ ref('int_sentence_scores') }}
+    select * from {{ ref('int_sentence_terms') }}
 
 ),
 
@@ -38,32 +38,21 @@ stop_words as (
 
 ),
 
-customer_words as (
+customer_terms as (
 
-    select distinct
+    {#- each sentence's words were cut once, in int_sentence_terms -#}
+    select
         documents.product_id,
-        documents.document_id,
-        split_pieces.term
+        sentence_terms.term,
+        count(distinct documents.document_id) as customer_documents
     from documents
     inner join sentences
         on documents.document_id = sentences.document_id
-    inner join sentence_scores
-        on sentences.sentence_hash = sentence_scores.sentence_hash
-    cross join {{ split_to_rows(
-        'sentence_scores.repaired_text', "'[^a-z]+'", piece_column='term', index_column='term_index'
-    ) }}
-    where documents.product_id is not null
-
-),
-
-customer_terms as (
-
-    select
-        customer_words.product_id,
-        customer_words.term,
-        count(distinct customer_words.document_id) as customer_documents
-    from customer_words
-    where {{ dbt.length('customer_words.term') }} > 2
+    inner join sentence_terms
+        on sentences.sentence_hash = sentence_terms.sentence_hash
+    where
+        documents.product_id is not null
+        and sentence_terms.term is not null
     group by 1, 2
 
 ),
