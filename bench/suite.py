@@ -208,10 +208,13 @@ class Steps:
 
 
 def commit() -> str:
-    """The checkout's commit, marked when files differ from it."""
+    """The checkout's commit, marked when files differ from it (other than what the
+    benchmark writes itself: its records and docs/benchmarks.md)."""
     git = partial(subprocess.run, capture_output=True, text=True, cwd=PROJECT_ROOT)
     head = git(["git", "rev-parse", "--short", "HEAD"]).stdout.strip() or "unknown"
-    changed = git(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
+    status = ["git", "status", "--porcelain", "--untracked-files=no", "--", "."]
+    ours = [":(exclude)bench/records", ":(exclude)docs/benchmarks.md"]
+    changed = git([*status, *ours]).stdout.strip()
     return f"{head} with changes" if changed else head
 
 
