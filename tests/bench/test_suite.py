@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -212,3 +213,47 @@ def test_a_run_that_measures_nothing_writes_the_record_s_table_and_what_is_left(
     assert "load shopify (dlt, from the API) | 10 | 448.5 s" in text
     assert "Not measured yet: dbt, dagster" in text
     assert not (tmp_path / "shop-L-7" / "generation.json").exists()
+
+
+def test_a_dagster_bench_run_s_settings_last_for_that_run_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import orchestration_bench
+
+    monkeypatch.setenv("EARSHOT_LOOKBACK_HOURS", "72")
+    monkeypatch.delenv("EARSHOT_WINDOW_START", raising=False)
+
+    with orchestration_bench.environment(
+        {"EARSHOT_LOOKBACK_HOURS": "0", "EARSHOT_WINDOW_START": "2026-01-01"}
+    ):
+        inside = (os.environ["EARSHOT_LOOKBACK_HOURS"], os.environ["EARSHOT_WINDOW_START"])
+
+    assert inside == ("0", "2026-01-01")
+    assert os.environ["EARSHOT_LOOKBACK_HOURS"] == "72"
+    assert "EARSHOT_WINDOW_START" not in os.environ
+
+
+def test_a_checkout_s_commit_is_not_marked_for_what_the_benchmark_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def git(*arguments: str) -> None:
+        subprocess.run(["git", *arguments], cwd=tmp_path, check=True, capture_output=True)
+
+    for name in ("bench/records/L-7.json", "docs/benchmarks.md", "transform/model.sql"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("before\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=e", "-c", "user.email=e@example.com", "commit", "-qm", "start")
+    monkeypatch.setattr(suite, "PROJECT_ROOT", tmp_path)
+    head = suite.commit()
+
+    (tmp_path / "bench/records/L-7.json").write_text("after\n")
+    (tmp_path / "docs/benchmarks.md").write_text("after\n")
+    own_outputs_changed = suite.commit()
+    (tmp_path / "transform/model.sql").write_text("after\n")
+    code_changed = suite.commit()
+
+    assert len(head) >= 7
+    assert own_outputs_changed == head
+    assert code_changed == f"{head} with changes"
