@@ -33,6 +33,7 @@ import dagster as dg
 from _twins import serve
 from dbt_bench import DAILY
 
+from orchestration.defs.transform.assets import environment
 from sandbox.generate import HISTORY_END, SCALES, generate
 from sandbox.server import source_settings
 
@@ -48,21 +49,6 @@ def failed_steps(result: dg.ExecuteInProcessResult) -> list[str]:
         for event in result.all_events
         if event.is_step_failure and event.step_failure_data.error is not None
     ]
-
-
-@contextmanager
-def environment(settings: dict[str, str]) -> Iterator[None]:
-    """``settings`` in this process's environment (which dbt's commands inherit) for a run."""
-    before = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def free_port() -> int:
