@@ -1,0 +1,37 @@
+"""Earshot's landing checks in the kinds of process that run them."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A Dagster step worker's __main__ is not a file, as under `python -c`. Importing
+# Great Expectations there once ended the process (exit 0, no error) when pyspark
+# lacked its Spark Connect libraries, and the landing checks step failed with it.
+VALIDATE = """
+import json
+import duckdb
+from earshot import landing
+
+connection = duckdb.connect()
+connection.execute("create schema raw_judgeme")
+connection.execute(
+    "create table raw_judgeme.reviews as select * from (values (1, 5), (1, 9)) as t(id, rating)"
+)
+contract = landing.TableContract("raw_judgeme", "reviews", ratings=("rating",))
+print(json.dumps([[f.expectation, f.column, f.passed] for f in landing.validate(connection, contract)]))
+"""
+
+
+def test_landing_checks_run_in_a_process_whose_main_is_not_a_file() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", VALIDATE], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip(), f"the process ended before validating: {done.stderr[-3000:]}"
+    findings = {(name, column): passed for name, column, passed in json.loads(done.stdout)}
+    assert findings[("unique", "id")] is False
+    assert False in {passed for (name, column), passed in findings.items() if column == "rating"}
