@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from tests.conftest import Sandbox
-from tests.pipeline import PipelineRun, run_everything
+from tests.pipeline import PipelineRun
 
 pytestmark = pytest.mark.e2e
 
@@ -156,21 +156,3 @@ def test_published_copy_holds_the_marts(pipeline_run: PipelineRun) -> None:
             published.execute("select table_name, row_count from meta.publications").fetchall()
         )
     assert logged == expected
-
-
-def test_running_again_loads_nothing_twice(pipeline_run: PipelineRun, sandbox: Sandbox) -> None:
-    second = run_everything()
-    assert second.result.success
-    with duckdb.connect(str(second.warehouse), read_only=True) as connection:
-        assert (
-            scalar(connection, "select count(*) from raw_shopify.orders")
-            == (sandbox.counts["orders"])
-        )
-        assert (
-            scalar(connection, "select count(*) from raw_aircall.calls")
-            == (sandbox.counts["calls"])
-        )
-        assert (
-            scalar(connection, "select count(*) from raw_judgeme.reviews")
-            == (sandbox.counts["reviews"])
-        )

@@ -236,7 +236,9 @@ def test_a_three_day_backfill_rebuilds_what_a_full_run_builds(
     assert late.marts() == expected
 
 
-def test_two_runs_launched_at_once_both_succeed(serve, shop_run_once: ShopRunOnce) -> None:
+def test_two_runs_launched_at_once_both_succeed_and_load_nothing_twice(
+    serve, shop_data: Path, shop_run_once: ShopRunOnce
+) -> None:
     shop = serve(name="together", built=shop_run_once)
     script = (
         "import sys, dagster as dg\n"
@@ -265,6 +267,18 @@ def test_two_runs_launched_at_once_both_succeed(serve, shop_run_once: ShopRunOnc
         assert run.returncode == 0, output[-3000:]
         assert "Could not set lock" not in output
     assert any("waiting for the warehouse" in output for output in outputs)
+    # run again over what the first run loaded, each record is still there once
+    with duckdb.connect(str(shop.warehouse), read_only=True) as connection:
+        for table, records in (
+            ("raw_shopify.orders", "shopify/orders.jsonl"),
+            ("raw_aircall.calls", "aircall/calls.jsonl"),
+            ("raw_judgeme.reviews", "judgeme/reviews.jsonl"),
+        ):
+            with (shop_data / records).open() as handle:
+                expected = sum(1 for line in handle if line.strip())
+            assert connection.execute(
+                f"select count(*), count(distinct id) from {table}"
+            ).fetchone() == (expected, expected), table
 
 
 CALLS_HEADER = (
