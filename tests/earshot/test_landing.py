@@ -21,7 +21,8 @@ connection.execute(
     "create table raw_judgeme.reviews as select * from (values (1, 5), (1, 9)) as t(id, rating)"
 )
 contract = landing.TableContract("raw_judgeme", "reviews", ratings=("rating",))
-print(json.dumps([[f.expectation, f.column, f.passed] for f in landing.validate(connection, contract)]))
+findings = landing.validate(connection, contract)
+print(json.dumps([[f.expectation, f.column, f.passed] for f in findings]))
 """
 
 
