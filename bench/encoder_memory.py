@@ -1,0 +1,86 @@
+"""Where the shipped encoder's memory goes, step by step, in one fresh process.
+
+    .venv/bin/python bench/encoder_memory.py [--texts 600] [--quantize]
+
+The dbt build's peak RSS is highest while ``int_sentence_scores`` holds the
+encoder (docs/benchmarks.md, scale L). This prints the process's RSS (split
+into anonymous memory and mapped files) and its peak after importing torch,
+after loading the shipped encoder (its base and tuned layers), after embedding
+the training texts once and again, and after ``malloc_trim``. With
+``--quantize`` it then converts the encoder's linear layers to int8 (torch's
+dynamic quantization), embeds the same texts again and prints the cosine
+between each text's two vectors: the classifier's heads were fitted on the
+float vectors, so a quantized encoder must first agree with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTS = ROOT / "earshot" / "voice" / "training" / "written_examples.jsonl"
+
+
+def memory() -> str:
+    found = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                found[name] = int(value.split()[0]) // 1024
+    return (
+        f"RSS {found['VmRSS']:,} MiB (anonymous {found['RssAnon']:,}, files "
+        f"{found['RssFile']:,}), peak {found['VmHWM']:,} MiB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=600)
+    parser.add_argument("--quantize", action="store_true")
+    arguments = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    with TEXTS.open() as handle:
+        texts = [json.loads(line)["text"] for line in handle][: arguments.texts]
+    print(f"start: {memory()}")
+    import numpy as np
+    import torch
+
+    print(f"torch imported: {memory()}")
+    from earshot import language
+    from earshot.voice import tuning
+
+    tuned = tuning.ENCODER_FILE if tuning.ENCODER_FILE.exists() else None
+    encoder = language.Encoder(tuning.shipped_base().name, tuned, threads=1)
+    print(f"encoder loaded ({tuning.shipped_base().name}): {memory()}")
+    started = time.perf_counter()
+    vectors = encoder.encode(texts)
+    seconds = time.perf_counter() - started
+    print(f"{len(texts)} texts embedded in {seconds:.1f} s: {memory()}")
+    encoder.encode(texts)
+    print(f"embedded again: {memory()}")
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    print(f"after malloc_trim: {memory()}")
+    if arguments.quantize:
+        encoder._model = torch.ao.quantization.quantize_dynamic(
+            encoder._model, {torch.nn.Linear}, dtype=torch.qint8
+        )
+        print(f"linear layers in int8: {memory()}")
+        started = time.perf_counter()
+        quantized = encoder.encode(texts)
+        seconds = time.perf_counter() - started
+        print(f"{len(texts)} texts embedded in {seconds:.1f} s: {memory()}")
+        cosines = np.sum(vectors * quantized, axis=1)
+        print(
+            f"cosine, float against int8: min {cosines.min():.3f}, "
+            f"median {np.median(cosines):.3f}, mean {cosines.mean():.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
