@@ -52,12 +52,12 @@ def main() -> None:
     import torch
 
     print(f"torch imported: {memory()}")
-    from earshot import language
-    from earshot.voice import tuning
+    from earshot import voice
 
-    tuned = tuning.ENCODER_FILE if tuning.ENCODER_FILE.exists() else None
-    encoder = language.Encoder(tuning.shipped_base().name, tuned, threads=1)
-    print(f"encoder loaded ({tuning.shipped_base().name}): {memory()}")
+    # the encoder a build loads, without the shared file of vectors that would skip it
+    os.environ.pop(voice.EMBEDDING_CACHE, None)
+    encoder = voice.encoder()
+    print(f"encoder loaded ({encoder.base.name}): {memory()}")
     started = time.perf_counter()
     vectors = encoder.encode(texts)
     seconds = time.perf_counter() - started
