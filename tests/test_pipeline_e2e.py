@@ -1,5 +1,6 @@
 """The whole pipeline on a small generated shop: APIs -> raw -> staging -> marts -> published."""
 
+import json
 from decimal import Decimal
 
 import duckdb
@@ -39,6 +40,18 @@ def test_every_step_and_check_succeeds(pipeline_run: PipelineRun) -> None:
     }
     for raw in ("raw_shopify/orders", "raw_aircall/calls", "raw_judgeme/reviews"):
         assert loaded[raw]["quarantined"].value == 0
+
+
+def test_the_scheduled_build_runs_data_tests_and_leaves_unit_tests_out(
+    pipeline_run: PipelineRun,
+) -> None:
+    results = json.loads(
+        (pipeline_run.warehouse.parent / ".dbt_target" / "run_results.json").read_text()
+    )
+    assert results["args"]["which"] == "build"
+    kinds = {result["unique_id"].split(".")[0] for result in results["results"]}
+    assert "test" in kinds and "model" in kinds
+    assert "unit_test" not in kinds
 
 
 def test_raw_tables_hold_every_source_record(pipeline_run: PipelineRun, sandbox: Sandbox) -> None:

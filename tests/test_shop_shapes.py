@@ -65,7 +65,8 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 def test_dbt_build_passes_every_test(built: BuiltShop) -> None:
     results = built.dbt_artifact("run_results.json")["results"]
-    assert results
+    # run by hand, dbt build runs the unit tests too (scheduled runs leave them out)
+    assert any(r["unique_id"].startswith("unit_test.") for r in results)
     failed = {
         r["unique_id"]: r["status"]
         for r in results
