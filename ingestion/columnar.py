@@ -26,10 +26,13 @@ child tables, and objects declared ``json``, stay JSON text.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
+import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +43,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from earshot.settings import duckdb_load_config
+from earshot.settings import duckdb_load_config, duckdb_memory_limit
 from ingestion.contracts import TYPE_CHECKS
 
 BATCH_ROWS = 50_000
@@ -216,6 +219,35 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_spool_database: tuple[int, duckdb.DuckDBPyConnection] | None = None
+_spool_database_lock = threading.Lock()
+
+
+def spool_database() -> duckdb.DuckDBPyConnection:
+    """The in-memory DuckDB every spool of this process reads its records into.
+
+    One database, so that the load's memory limit (``EARSHOT_DUCKDB_MEMORY_LIMIT``)
+    holds for all the spools open at once: dlt reads a source's resources in
+    turn, so Shopify's orders, customers and products are spooled side by side,
+    and with a database each (a limit each) the L shop's Shopify load peaked at
+    1.7 GB. Beyond the limit DuckDB spills to a scratch folder, removed when the
+    process exits. The limit is read again each time a spool opens; a forked
+    child makes a database of its own.
+    """
+    global _spool_database
+    with _spool_database_lock:
+        if _spool_database is None or _spool_database[0] != os.getpid():
+            scratch = tempfile.mkdtemp(prefix="earshot-spools-")
+            atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+            connection = duckdb.connect(
+                config={**duckdb_load_config(), "temp_directory": str(Path(scratch) / "spill")}
+            )
+            _spool_database = (os.getpid(), connection)
+        connection = _spool_database[1]
+        connection.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+        return connection
+
+
 class Spool:
     """Checked records of one resource, written as JSON lines to a scratch folder."""
 
@@ -231,15 +263,20 @@ class Spool:
         self.records += len(records)
 
     def tables(self) -> Iterator[tuple[str, pa.RecordBatch]]:
-        """(table name, Arrow batch) for the root table and each child table."""
+        """(table name, Arrow batch) for the root table and each child table.
+
+        The spool's tables live in a schema of its own in the process's spool
+        database (:func:`spool_database`), dropped once the batches are read.
+        """
         self._file.close()
         if not self.records:
             return
-        # beyond its memory limit DuckDB spills to the scratch folder instead of growing
-        connection = duckdb.connect(config=duckdb_load_config())
+        schema = f"spool_{self.folder.name.replace('-', '_')}"
+        connection = spool_database().cursor()
         try:
             connection.execute("set timezone = 'UTC'")
-            connection.execute(f"set temp_directory = '{self.folder / 'spill'}'")
+            connection.execute(f"create schema {schema}")
+            connection.execute(f"use {schema}")
             self._read(connection)
             _keep_last(connection, "root", self.layout.primary_key)
             lists = {child.path for child in self.layout.children}
@@ -260,6 +297,7 @@ class Spool:
                     depth=child.path,
                 )
         finally:
+            connection.execute(f"drop schema if exists {schema} cascade")
             connection.close()
 
     def _read(self, connection: duckdb.DuckDBPyConnection) -> None:

@@ -209,3 +209,39 @@ def test_the_spool_holds_duckdb_to_the_memory_earshot_is_given(
         tables_of(spool)
     monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "1.5GB")
     assert {row["id"] for row in tables_of(spool)["orders"].to_pylist()} == {1}
+
+
+def spool_schemas() -> list[str]:
+    return [
+        name
+        for (name,) in columnar.spool_database()
+        .execute("select schema_name from information_schema.schemata")
+        .fetchall()
+        if name.startswith("spool_")
+    ]
+
+
+def test_spools_open_at_once_share_one_database_and_its_memory_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "300MB")
+    orders, more = Spool(LAYOUT), Spool(LAYOUT)
+    try:
+        orders.add([order(1), order(2)])
+        more.add([order(3)])
+        # dlt reads resources in turn: both spools yield batches before either is done
+        first, second = orders.tables(), more.tables()
+        assert next(first)[0] == next(second)[0] == "orders"
+        assert len(spool_schemas()) == 2
+        (limit,) = (
+            columnar.spool_database().execute("select current_setting('memory_limit')").fetchone()
+        )
+        with columnar.duckdb.connect(config={"memory_limit": "300MB"}) as alone:
+            assert limit == alone.execute("select current_setting('memory_limit')").fetchone()[0]
+
+        assert {table for table, _ in first} >= {"orders__line_items"}
+        assert {table for table, _ in second} >= {"orders__line_items"}
+        assert spool_schemas() == []  # each spool's tables leave with its last batch
+    finally:
+        orders.close()
+        more.close()
