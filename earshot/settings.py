@@ -95,13 +95,15 @@ def destination_name() -> str:
 
 
 # How much memory DuckDB may take before it spills to disk, in dlt's loads (the
-# warehouse and each source's spool) and in dbt builds (transform/profiles.yml
-# reads the same variable): a DuckDB size such as 2GB or 512MB. Unset, a load
-# takes 1GB (one query at a time) and a dbt build 2GB: DuckDB advises 1 to 4 GB
-# a thread, and at 1GB the L shop's full build ran out of memory where dbt's
-# two threads ran heavy queries at once.
+# spools' database while the pages are read, then the warehouse) and in dbt
+# builds (transform/profiles.yml reads the same variable): a DuckDB size such
+# as 2GB or 512MB. Unset, a load takes 768MB (one query at a time) and a dbt
+# build 2GB: DuckDB advises 1 to 4 GB a thread, and at 1GB the L shop's full
+# build ran out of memory where dbt's two threads ran heavy queries at once.
+# A load's process holds dlt and its Arrow batches beside DuckDB: at 1GB the
+# L shop's Shopify load peaked at 1,624 MiB, at 768MB at 1,418 MiB.
 DUCKDB_MEMORY_LIMIT = "EARSHOT_DUCKDB_MEMORY_LIMIT"
-LOAD_MEMORY_LIMIT = "1GB"
+LOAD_MEMORY_LIMIT = "768MB"
 BUILD_MEMORY_LIMIT = "2GB"  # transform/profiles.yml's default
 
 
@@ -109,7 +111,7 @@ _DUCKDB_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)", re.IGNORECASE)
 
 
 def duckdb_memory_limit(default: str = LOAD_MEMORY_LIMIT) -> str:
-    """DuckDB's memory limit: ``EARSHOT_DUCKDB_MEMORY_LIMIT``, or ``default`` (a load's 1GB;
+    """DuckDB's memory limit: ``EARSHOT_DUCKDB_MEMORY_LIMIT``, or ``default`` (a load's 768MB;
     a dbt build's is ``BUILD_MEMORY_LIMIT``)."""
     value = os.environ.get(DUCKDB_MEMORY_LIMIT, default).strip()
     if not _DUCKDB_SIZE.fullmatch(value):

@@ -1,0 +1,103 @@
+"""Where one source's load holds its memory: RSS at each step of its spools.
+
+    .venv/bin/python bench/load_memory.py SHOP [--source shopify] [--memory-limit 768MB]
+
+SHOP is a sandbox shop's folder (``python -m sandbox generate --scale L``, or
+the one ``make bench SCALE=L`` caches in ``.earshot/bench/shop-L-7``). The
+twins serve it in a child process with rate limits off; the source then loads
+into a fresh warehouse in this process, as ``python -m ingestion.<source>``
+would, and each spool step prints the process's RSS and its peak so far:
+reading the spooled records into DuckDB, unnesting a child list, the first
+and last Arrow batch of each table. The last line is the whole load's time
+and peak. ``--memory-limit`` sets ``EARSHOT_DUCKDB_MEMORY_LIMIT`` for the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from _twins import serve
+
+STARTED = time.perf_counter()
+
+
+def memory() -> str:
+    found = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                found[name] = int(value.split()[0]) // 1024
+    return f"RSS {found['VmRSS']:,} MiB, peak {found['VmHWM']:,} MiB"
+
+
+def say(text: str) -> None:
+    print(f"{time.perf_counter() - STARTED:7.1f} s  {text}: {memory()}", flush=True)
+
+
+def traced(name: str, step: Callable) -> Callable:
+    """``step`` (a Spool method) printing the memory before and after it."""
+
+    def run(spool, *arguments, **options):
+        table = spool.layout.root
+        if name == "_unnest":
+            table += "." + ".".join(arguments[1])
+        elif name == "_batches":
+            table = arguments[1]
+        say(f"{table} {name.strip('_')} starts")
+        result = step(spool, *arguments, **options)
+        if name != "_batches":
+            say(f"{table} {name.strip('_')} done")
+            return result
+        return batches(table, result)
+
+    return run
+
+
+def batches(table: str, made: Iterator) -> Iterator:
+    count = 0
+    for count, batch in enumerate(made, 1):
+        if count == 1:
+            say(f"{table} first batch")
+        yield batch
+    say(f"{table} {count} batches")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("shop", type=Path)
+    parser.add_argument("--source", default="shopify", choices=["shopify", "aircall", "judgeme"])
+    parser.add_argument("--memory-limit", help="EARSHOT_DUCKDB_MEMORY_LIMIT for the load")
+    parser.add_argument("--port", type=int, default=18769)
+    args = parser.parse_args()
+
+    from sandbox.server import source_settings
+
+    server, url = serve(args.shop, port=args.port)
+    try:
+        os.environ.update(source_settings(url))
+        os.environ["EARSHOT_WAREHOUSE"] = str(Path(tempfile.mkdtemp()) / "earshot.duckdb")
+        os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+        if args.memory_limit:
+            os.environ["EARSHOT_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
+        from ingestion import columnar
+        from ingestion.pipelines import run_source
+
+        for name in ("_read", "_unnest", "_batches"):
+            setattr(columnar.Spool, name, traced(name, getattr(columnar.Spool, name)))
+        say(f"twins serving {args.shop}; loading {args.source}")
+        run_source(args.source)
+        say(f"{args.source} loaded")
+    finally:
+        server.terminate()
+
+
+if __name__ == "__main__":
+    main()
