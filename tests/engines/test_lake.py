@@ -94,7 +94,7 @@ def test_the_duckdb_warehouse_is_loaded_within_the_memory_earshot_is_given(
     monkeypatch.delenv("EARSHOT_DUCKDB_MEMORY_LIMIT", raising=False)
     credentials = pipelines.destination(settings).config_params["credentials"]
     assert credentials.global_config == {
-        "memory_limit": "1GB",
+        "memory_limit": "768MB",
         "allocator_background_threads": True,
     }
     assert credentials.database == str(tmp_path / "earshot.duckdb")
