@@ -11,6 +11,8 @@ So both engines read customers with one implementation.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -125,6 +127,22 @@ def lazy_encoder() -> Callable[[Sequence[str]], np.ndarray]:
         return encoder.encode(texts)
 
     return encode
+
+
+def release_memory() -> None:
+    """Give back to the system the memory an encoder left once it is dropped.
+
+    A dbt build runs every Python model in its one process. glibc keeps what
+    torch frees for Python's next allocations, where DuckDB (its own allocator)
+    cannot use it, so the models after scoring would otherwise run beside it.
+    A no-op where the C library is not glibc.
+    """
+    gc.collect()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
 
 
 @contextmanager

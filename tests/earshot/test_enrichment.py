@@ -1,5 +1,8 @@
 """The Python enrichment's batching: the same rows, whichever batches they come in."""
 
+import subprocess
+import sys
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -176,3 +179,28 @@ def test_duckdb_memory_that_cannot_be_lowered_leaves_the_limit_and_runs_the_bloc
     assert ran == [2_000_000]
     assert inside == "953.6 MiB"  # 1GB: unchanged
     assert connection.execute("select current_setting('memory_limit')").fetchone()[0] == inside
+
+
+RELEASE = """
+import os
+from earshot import enrichment
+
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+
+blocks = [bytearray(4096) for _ in range(50_000)]  # about 200 MiB, as an encoder's batches
+kept = blocks[::64]  # a few stay: glibc cannot hand back the heap's top alone
+del blocks
+freed = rss()
+enrichment.release_memory()
+print(freed, rss())
+"""
+
+
+def test_memory_freed_by_python_goes_back_to_the_system_once_released() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", RELEASE], capture_output=True, text=True, check=True
+    )
+    freed, released = map(int, done.stdout.split())
+
+    assert released < freed - 100  # MiB

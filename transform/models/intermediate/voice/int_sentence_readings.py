@@ -51,4 +51,6 @@ def model(dbt, session):
         for batch in reader:
             table = pa.Table.from_batches([batch])
             parts.append(enrichment.sentence_readings(table, classifier, negatable, encode))
+    del encode, reader  # the encoder goes, and its memory with it
+    enrichment.release_memory()
     return pa.concat_tables(parts)

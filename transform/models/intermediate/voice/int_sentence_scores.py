@@ -47,4 +47,6 @@ def model(dbt, session):
             session.register("earshot_scored_batch", batch)
             session.execute(f"insert into {scored} from earshot_scored_batch")
     session.unregister("earshot_scored_batch")
+    del encode, reader  # the encoder goes, and its memory with it
+    enrichment.release_memory()
     return session.table(scored)
