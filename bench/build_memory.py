@@ -1,0 +1,101 @@
+"""Where a dbt command holds its memory: the process's RSS set against the nodes running.
+
+    .venv/bin/python bench/build_memory.py WAREHOUSE "build --full-refresh" [--top 10]
+
+Runs the dbt command on a fresh copy of ``WAREHOUSE`` (and dbt's parse cache
+beside it, as ``bench/command_bench.py`` does), samples the dbt process's RSS
+twice a second, then reads when each node ran from ``run_results.json`` and
+prints the peak and, for the nodes (or pairs of nodes, with two dbt threads)
+running at the highest samples, the most RSS seen while they ran. Leave
+``EARSHOT_EMBEDDING_CACHE`` unset to measure a build that embeds its sentences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from sandbox import harness
+
+SAMPLE_SECONDS = 0.5
+
+
+def rss_mib(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        return None
+    return None
+
+
+def node_spans(target: Path) -> list[tuple[float, float, str]]:
+    """(start, end, node name) of each node's execution, from dbt's run results."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    spans = []
+    for result in results:
+        for timing in result["timing"]:
+            if timing["name"] == "execute" and timing.get("started_at"):
+                spans.append(
+                    (
+                        datetime.fromisoformat(timing["started_at"]).timestamp(),
+                        datetime.fromisoformat(timing["completed_at"]).timestamp(),
+                        result["unique_id"].split(".")[-1],
+                    )
+                )
+    return spans
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("warehouse", type=Path)
+    parser.add_argument("command", help='the dbt command, e.g. "build --full-refresh"')
+    parser.add_argument("--top", type=int, default=10)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="earshot-build-memory-"))
+    try:
+        warehouse = work / "earshot.duckdb"
+        shutil.copy(args.warehouse, warehouse)
+        target = args.warehouse.parent / "dbt_target"
+        if target.exists():
+            shutil.copytree(target, work / "dbt_target")
+        command, environment = harness.dbt_command(warehouse, *args.command.split())
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        samples: list[tuple[float, int]] = []
+        while child.poll() is None:
+            if (rss := rss_mib(child.pid)) is not None:
+                samples.append((time.time(), rss))
+            time.sleep(SAMPLE_SECONDS)
+        if child.returncode != 0 or not samples:
+            raise SystemExit(f"dbt {args.command} failed (exit {child.returncode})")
+        seconds = time.perf_counter() - started
+        spans = node_spans(work / "dbt_target")
+        most: dict[str, int] = {}
+        for moment, rss in samples:
+            running = " + ".join(sorted(n for a, b, n in spans if a <= moment <= b))
+            key = running or "(between nodes)"
+            most[key] = max(most.get(key, 0), rss)
+        peak = max(rss for _, rss in samples)
+        print(f"dbt {args.command}: {seconds:.1f} s, peak RSS {peak:,} MiB (sampled)")
+        for nodes, rss in sorted(most.items(), key=lambda item: -item[1])[: args.top]:
+            print(f"  {rss:6,} MiB  {nodes}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
