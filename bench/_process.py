@@ -66,3 +66,17 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int]:
             printed = output.read().decode(errors="replace")
             raise SystemExit(f"{' '.join(command)} failed:\n{printed[-3000:]}")
     return elapsed, peak or usage.ru_maxrss * 1024
+
+
+def own_memory() -> str:
+    """This process's RSS (anonymous memory and mapped files) and its peak, in MiB."""
+    found = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                found[name] = int(value.split()[0]) // 1024
+    return (
+        f"RSS {found['VmRSS']:,} MiB (anonymous {found['RssAnon']:,}, files "
+        f"{found['RssFile']:,}), peak {found['VmHWM']:,} MiB"
+    )

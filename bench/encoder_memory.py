@@ -22,21 +22,10 @@ import os
 import time
 from pathlib import Path
 
+from _process import own_memory
+
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = ROOT / "earshot" / "voice" / "training" / "written_examples.jsonl"
-
-
-def memory() -> str:
-    found = {}
-    with open("/proc/self/status") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
-                found[name] = int(value.split()[0]) // 1024
-    return (
-        f"RSS {found['VmRSS']:,} MiB (anonymous {found['RssAnon']:,}, files "
-        f"{found['RssFile']:,}), peak {found['VmHWM']:,} MiB"
-    )
 
 
 def main() -> None:
@@ -47,34 +36,34 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with TEXTS.open() as handle:
         texts = [json.loads(line)["text"] for line in handle][: arguments.texts]
-    print(f"start: {memory()}")
+    print(f"start: {own_memory()}")
     import numpy as np
     import torch
 
-    print(f"torch imported: {memory()}")
+    print(f"torch imported: {own_memory()}")
     from earshot import voice
 
     # the encoder a build loads, without the shared file of vectors that would skip it
     os.environ.pop(voice.EMBEDDING_CACHE, None)
     encoder = voice.encoder()
-    print(f"encoder loaded ({encoder.base.name}): {memory()}")
+    print(f"encoder loaded ({encoder.base.name}): {own_memory()}")
     started = time.perf_counter()
     vectors = encoder.encode(texts)
     seconds = time.perf_counter() - started
-    print(f"{len(texts)} texts embedded in {seconds:.1f} s: {memory()}")
+    print(f"{len(texts)} texts embedded in {seconds:.1f} s: {own_memory()}")
     encoder.encode(texts)
-    print(f"embedded again: {memory()}")
+    print(f"embedded again: {own_memory()}")
     ctypes.CDLL("libc.so.6").malloc_trim(0)
-    print(f"after malloc_trim: {memory()}")
+    print(f"after malloc_trim: {own_memory()}")
     if arguments.quantize:
         encoder._model = torch.ao.quantization.quantize_dynamic(
             encoder._model, {torch.nn.Linear}, dtype=torch.qint8
         )
-        print(f"linear layers in int8: {memory()}")
+        print(f"linear layers in int8: {own_memory()}")
         started = time.perf_counter()
         quantized = encoder.encode(texts)
         seconds = time.perf_counter() - started
-        print(f"{len(texts)} texts embedded in {seconds:.1f} s: {memory()}")
+        print(f"{len(texts)} texts embedded in {seconds:.1f} s: {own_memory()}")
         cosines = np.sum(vectors * quantized, axis=1)
         print(
             f"cosine, float against int8: min {cosines.min():.3f}, "

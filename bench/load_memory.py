@@ -21,23 +21,14 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from _process import own_memory
 from _twins import serve
 
 STARTED = time.perf_counter()
 
 
-def memory() -> str:
-    found = {}
-    with open("/proc/self/status") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                found[name] = int(value.split()[0]) // 1024
-    return f"RSS {found['VmRSS']:,} MiB, peak {found['VmHWM']:,} MiB"
-
-
 def say(text: str) -> None:
-    print(f"{time.perf_counter() - STARTED:7.1f} s  {text}: {memory()}", flush=True)
+    print(f"{time.perf_counter() - STARTED:7.1f} s  {text}: {own_memory()}", flush=True)
 
 
 def traced(name: str, step: Callable) -> Callable:

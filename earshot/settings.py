@@ -101,7 +101,7 @@ def destination_name() -> str:
 # build 2GB: DuckDB advises 1 to 4 GB a thread, and at 1GB the L shop's full
 # build ran out of memory where dbt's two threads ran heavy queries at once.
 # A load's process holds dlt and its Arrow batches beside DuckDB: at 1GB the
-# L shop's Shopify load peaked at 1,624 MiB, at 768MB at 1,418 MiB.
+# L shop's Shopify load peaked at 1,624 MiB, at 768MB at 1,395 and 1,418 MiB.
 DUCKDB_MEMORY_LIMIT = "EARSHOT_DUCKDB_MEMORY_LIMIT"
 LOAD_MEMORY_LIMIT = "768MB"
 BUILD_MEMORY_LIMIT = "2GB"  # transform/profiles.yml's default

@@ -271,7 +271,7 @@ class Spool:
         self._file.close()
         if not self.records:
             return
-        schema = f"spool_{self.folder.name.replace('-', '_')}"
+        schema = quoted(f"spool_{self.folder.name}")
         connection = spool_database().cursor()
         try:
             connection.execute("set timezone = 'UTC'")

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import duckdb
 import orjson
 import pyarrow as pa
 import pytest
@@ -236,7 +237,7 @@ def test_spools_open_at_once_share_one_database_and_its_memory_limit(
         (limit,) = (
             columnar.spool_database().execute("select current_setting('memory_limit')").fetchone()
         )
-        with columnar.duckdb.connect(config={"memory_limit": "300MB"}) as alone:
+        with duckdb.connect(config={"memory_limit": "300MB"}) as alone:
             assert limit == alone.execute("select current_setting('memory_limit')").fetchone()[0]
 
         assert {table for table, _ in first} >= {"orders__line_items"}
