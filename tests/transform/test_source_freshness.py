@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from earshot import freshness as source_freshness
 from tests.pipeline import PipelineRun
 
 # reads the marts of the whole pipeline run once per session
@@ -54,14 +55,33 @@ def test_every_source_is_fresh_after_a_load(pipeline_run: PipelineRun) -> None:
         assert f"{table}: pass" in said
 
 
-def test_a_source_nobody_loaded_for_a_week_is_an_error(
+def test_stale_and_missing_sources_read_as_dbt_source_freshness_reads_them(
     pipeline_run: PipelineRun, tmp_path: Path
 ) -> None:
     stale = tmp_path / "earshot.duckdb"
     stale.write_bytes(pipeline_run.warehouse.read_bytes())
-    week_ago = "cast(cast(_dlt_load_id as double) - 8 * 86400 as varchar)"
+    days_ago = "cast(cast(_dlt_load_id as double) - {} * 86400 as varchar)"
     with duckdb.connect(str(stale)) as connection:
-        connection.execute(f"update raw_judgeme.reviews set _dlt_load_id = {week_ago}")
-    statuses = freshness(stale, tmp_path / "target")
-    assert statuses["judgeme.reviews"] == "error"
-    assert statuses["shopify.orders"] == "pass"
+        # a week without a load errs, two days warn, a table never loaded cannot be read
+        connection.execute(f"update raw_judgeme.reviews set _dlt_load_id = {days_ago.format(8)}")
+        connection.execute(f"update raw_aircall.calls set _dlt_load_id = {days_ago.format(2)}")
+        connection.execute("drop table raw_aircall.transcripts__content__utterances")
+        connection.execute("drop table raw_aircall.transcripts")
+
+    by_dbt = freshness(stale, tmp_path / "target")
+    manifest = json.loads((PROJECT / "target" / "manifest.json").read_text())
+    with duckdb.connect(str(stale), read_only=True) as connection:
+        answers = source_freshness.check(
+            connection, source_freshness.declared_in(manifest["sources"].values())
+        )
+    by_earshot = {answer.name: answer.status for answer in answers}
+
+    assert by_dbt["judgeme.reviews"] == "error"
+    assert by_dbt["aircall.calls"] == "warn"
+    assert by_dbt["shopify.orders"] == "pass"
+    # dbt says a table it cannot read is a runtime error in its log, and leaves it
+    # out of sources.json; Earshot's check says so too, and fails
+    assert "aircall.transcripts" not in by_dbt
+    assert by_earshot == {**by_dbt, "aircall.transcripts": "runtime error"}
+    ages = {answer.name: answer.age_seconds for answer in answers}
+    assert 8 * 86400 < ages["judgeme.reviews"] < 8 * 86400 + 3600

@@ -7,15 +7,13 @@ this check warns when too many tagged calls cannot be placed and names the
 tags to map.
 """
 
-import json
 from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
 
+from earshot import freshness
 from orchestration.defs.resources import EarshotResource
-from orchestration.defs.transform.assets import dbt_vars
 
 CALLS_IDENTIFIED = dg.AssetKey(["intermediate", "int_calls_identified"])
 # A share of tagged calls above this is worth a look: a few one-off tags are normal.
@@ -100,62 +98,57 @@ SEVERITY = {"warn": dg.AssetCheckSeverity.WARN, "error": dg.AssetCheckSeverity.E
 
 
 def source_freshness_check(manifest: dict) -> dg.AssetChecksDefinition:
-    """``dbt source freshness`` as one check per raw asset: each source table's newest load
-    stamp against the warn_after and error_after its sources YAML declares."""
-    tables: dict[dg.AssetKey, list[str]] = {}
-    for source in manifest["sources"].values():
-        freshness = source.get("freshness") or {}
-        if source.get("loaded_at_field") and (freshness.get("warn_after") or {}).get("count"):
-            key = dg.AssetKey(source["meta"]["dagster"]["asset_key"])
-            tables.setdefault(key, []).append(f"{source['source_name']}.{source['name']}")
+    """The freshness the sources YAML declares, as one check per raw asset: each source
+    table's newest load stamp against its warn_after and error_after.
+
+    Judged as ``dbt source freshness`` judges it, by the same queries in this process
+    (:mod:`earshot.freshness`), so a run spends no dbt start-up on it.
+    """
+    tables: dict[dg.AssetKey, list[freshness.Declared]] = {}
+    by_name = {f"{s['source_name']}.{s['name']}": s for s in manifest["sources"].values()}
+    for table in freshness.declared_in(by_name.values()):
+        key = dg.AssetKey(by_name[table.name]["meta"]["dagster"]["asset_key"])
+        tables.setdefault(key, []).append(table)
     specs = [
         dg.AssetCheckSpec(
             "dbt_source_freshness",
             asset=key,
-            description=f"dbt source freshness of {', '.join(sorted(names))}: warns and errs "
-            "after the periods the sources YAML declares.",
+            description=f"dbt source freshness of {', '.join(sorted(t.name for t in found))}: "
+            "warns and errs after the periods the sources YAML declares.",
         )
-        for key, names in sorted(tables.items())
+        for key, found in sorted(tables.items())
     ]
 
     @dg.multi_asset_check(specs=specs, name="dbt_source_freshness", can_subset=True)
-    def dbt_source_freshness(
-        context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, earshot: EarshotResource
-    ):
-        variables = json.dumps(dbt_vars(earshot))
-        with earshot.lock(say=context.log.info):
-            invocation = dbt.cli(
-                ["source", "freshness", "--vars", variables],
-                raise_on_error=False,
-                target_path=earshot.settings.dbt_target_dir,
-            ).wait()
-        results = json.loads((invocation.target_path / "sources.json").read_text())["results"]
-        status = {r["unique_id"].split(".", 2)[2]: r for r in results}
+    def dbt_source_freshness(context: dg.AssetCheckExecutionContext, earshot: EarshotResource):
+        selected = [
+            table for key in context.selected_asset_check_keys for table in tables[key.asset_key]
+        ]
+        with earshot.connect(read_only=True, say=context.log.info) as connection:
+            answers = {answer.name: answer for answer in freshness.check(connection, selected)}
         for check_key in context.selected_asset_check_keys:
-            found = {name: status.get(name, {}) for name in tables[check_key.asset_key]}
-            worst = max(
-                (r.get("status", "runtime error") for r in found.values()),
-                key=lambda s: (
-                    ("pass", "warn", "error", "runtime error").index(s)
-                    if s in ("pass", "warn", "error", "runtime error")
-                    else 3
-                ),
+            found = sorted(
+                (answers[table.name] for table in tables[check_key.asset_key]),
+                key=lambda answer: answer.name,
             )
+            status = freshness.worst(answer.status for answer in found)
             yield dg.AssetCheckResult(
                 check_name="dbt_source_freshness",
                 asset_key=check_key.asset_key,
-                passed=worst == "pass",
-                severity=SEVERITY.get(worst, dg.AssetCheckSeverity.ERROR),
+                passed=status == "pass",
+                severity=SEVERITY.get(status, dg.AssetCheckSeverity.ERROR),
                 description="; ".join(
-                    f"{name}: {r.get('status', 'not checked')}, newest load "
-                    f"{r.get('max_loaded_at', '?')}"
-                    for name, r in sorted(found.items())
+                    f"{answer.name}: {answer.status}, "
+                    + (
+                        f"newest load {answer.max_loaded_at.isoformat()}"
+                        if answer.max_loaded_at
+                        else answer.error or "no load"
+                    )
+                    for answer in found
                 ),
                 metadata={
-                    f"{name} age (hours)": round(
-                        float(r.get("max_loaded_at_time_ago_in_s") or 0) / 3600, 1
-                    )
-                    for name, r in sorted(found.items())
+                    f"{answer.name} age (hours)": round((answer.age_seconds or 0) / 3600, 1)
+                    for answer in found
                 },
             )
 
