@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,16 @@ def run(arguments: list[str], **environment: str) -> str:
     return done.stdout
 
 
+@dataclass(frozen=True)
+class SparkBuild:
+    """The lake the S shop was loaded into and built in, and what the build printed."""
+
+    lake: Path
+    output: str
+
+
 @pytest.fixture(scope="module")
-def spark_lake(s_shop: BuiltShop, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def spark_build(s_shop: BuiltShop, tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
     lake = tmp_path_factory.mktemp("lake")
     with SandboxServer(s_shop.shop, rate_limits="fast") as server:
         load_sources(
@@ -50,16 +59,19 @@ def spark_lake(s_shop: BuiltShop, tmp_path_factory: pytest.TempPathFactory) -> P
                 "DESTINATION__FILESYSTEM__BUCKET_URL": str(lake / "raw"),
             },
         )
-    output = run(["-m", "earshot.lake", "build", "--lake", str(lake)])
+    # `python -m earshot.lake build`, then the two-loads probe on the same Spark session
+    # (a second Java process would cost the suite its start-up again)
+    probe = tmp_path_factory.mktemp("two_loads")
+    output = run(["-c", BUILD_THEN_TWO_LOADS, str(lake), str(probe)])
     assert "registered 15 raw tables" in output
-    return lake
+    return SparkBuild(lake, output)
 
 
 def test_every_mart_built_on_spark_equals_the_duckdb_one(
-    s_shop: BuiltShop, spark_lake: Path
+    s_shop: BuiltShop, spark_build: SparkBuild
 ) -> None:
     duck = parity.marts_in_duckdb(s_shop.run.warehouse)
-    spark = parity.marts_in_lake(spark_lake)
+    spark = parity.marts_in_lake(spark_build.lake)
 
     report = parity.compare(duck, spark)
 
@@ -71,14 +83,17 @@ def test_every_mart_built_on_spark_equals_the_duckdb_one(
     )
 
 
-# Two loads of one record: Spark's view must give the later one, as dlt's merge does on DuckDB.
-TWO_LOADS = """
+# Two loads of one record: Spark's view must give the later one, as dlt's merge does on
+# DuckDB. Run after the S shop's build, in its process: the probe's lake registers its
+# tables in the build's session (its catalog is the build lake's; the files are its own).
+BUILD_THEN_TWO_LOADS = """
 import json, sys
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
 from earshot import lake
 
-root = Path(sys.argv[1])
+lake.main(["build", "--lake", sys.argv[1]])
+root = Path(sys.argv[2])
 dataset = lake.raw_path(root) / "raw_shop"
 (dataset / "_dlt_version").mkdir(parents=True)
 schema = {"tables": {"orders": {"columns": {"id": {"primary_key": True}}}}}
@@ -97,7 +112,9 @@ print(json.dumps([
 """
 
 
-def test_a_record_loaded_twice_reads_as_its_latest_version_on_spark(tmp_path: Path) -> None:
-    output = run(["-c", TWO_LOADS, str(tmp_path)])
+def test_a_record_loaded_twice_reads_as_its_latest_version_on_spark(
+    spark_build: SparkBuild,
+) -> None:
+    latest = json.loads(spark_build.output.strip().splitlines()[-1])
 
-    assert json.loads(output.strip().splitlines()[-1]) == [[1, "paid"], [2, "open"], 3]
+    assert latest == [[1, "paid"], [2, "open"], 3]
