@@ -223,9 +223,10 @@ def test_a_three_day_backfill_rebuilds_what_a_full_run_builds(
 
     assert backfill.success
     # the window reaches dbt without changing its vars: only the warehouse's first
-    # dbt command parsed the whole project, the later ones reused that parse
+    # dbt command (the first run's build) parsed the whole project, the backfill's
+    # build reused that parse
     parses = dbt_full_parses(late.warehouse)
-    assert len(parses) >= 4 and parses.count(True) <= 1 and not any(parses[1:])
+    assert len(parses) >= 2 and not any(parses[1:])
     partitions = {
         event.materialization.partition
         for event in backfill.get_asset_materialization_events()
