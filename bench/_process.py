@@ -68,14 +68,24 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     return elapsed, peak or usage.ru_maxrss * 1024
 
 
+def memory_mib(pid: int | str = "self") -> dict[str, int]:
+    """``pid``'s memory lines of ``/proc/PID/status`` (VmRSS, VmHWM, RssAnon, RssFile), in
+    MiB; empty once the process is gone."""
+    found = {}
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                    found[name] = int(value.split()[0]) // 1024
+    except OSError:
+        return {}
+    return found
+
+
 def own_memory() -> str:
     """This process's RSS (anonymous memory and mapped files) and its peak, in MiB."""
-    found = {}
-    with open("/proc/self/status") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
-                found[name] = int(value.split()[0]) // 1024
+    found = memory_mib()
     return (
         f"RSS {found['VmRSS']:,} MiB (anonymous {found['RssAnon']:,}, files "
         f"{found['RssFile']:,}), peak {found['VmHWM']:,} MiB"

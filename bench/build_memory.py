@@ -21,20 +21,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from _process import memory_mib
+
 from sandbox import harness
 
 SAMPLE_SECONDS = 0.5
-
-
-def rss_mib(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        return None
-    return None
 
 
 def node_spans(target: Path) -> list[tuple[float, float, str]]:
@@ -65,11 +56,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="earshot-build-memory-"))
     try:
-        warehouse = work / "earshot.duckdb"
-        shutil.copy(args.warehouse, warehouse)
-        target = args.warehouse.parent / "dbt_target"
-        if target.exists():
-            shutil.copytree(target, work / "dbt_target")
+        warehouse = harness.copy_warehouse(args.warehouse, work)
         command, environment = harness.dbt_command(warehouse, *args.command.split())
         started = time.perf_counter()
         child = subprocess.Popen(
@@ -77,7 +64,7 @@ def main() -> None:
         )
         samples: list[tuple[float, int]] = []
         while child.poll() is None:
-            if (rss := rss_mib(child.pid)) is not None:
+            if (rss := memory_mib(child.pid).get("VmRSS")) is not None:
                 samples.append((time.time(), rss))
             time.sleep(SAMPLE_SECONDS)
         if child.returncode != 0 or not samples:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -44,12 +43,8 @@ def main() -> None:
     settings = dict(item.split("=", 1) for item in args.set)
     found = []
     with tempfile.TemporaryDirectory(prefix="earshot-command-bench-") as scratch:
-        copy = Path(scratch) / "earshot.duckdb"
         for run in range(1, args.runs + 1):
-            shutil.copy(args.warehouse, copy)
-            shutil.rmtree(copy.parent / "dbt_target", ignore_errors=True)
-            if (args.warehouse.parent / "dbt_target").exists():
-                shutil.copytree(args.warehouse.parent / "dbt_target", copy.parent / "dbt_target")
+            copy = harness.copy_warehouse(args.warehouse, Path(scratch))
             command, env = harness.dbt_command(copy, *args.command.split(), settings=settings)
             project = str(args.project.resolve() / "transform")
             command = [project if part == str(ROOT / "transform") else part for part in command]

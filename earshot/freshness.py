@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
+from earshot.warehouse import quoted
+
 # dbt's statuses, best first: a group of tables is as good as its worst
 STATUSES = ("pass", "warn", "error", "runtime error")
 # dbt's periods (FreshnessThreshold): a count of them is the allowed age
@@ -90,10 +92,6 @@ def declared_in(manifest_sources: Iterable[Mapping]) -> list[Declared]:
     return found
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _utc(moment: date) -> datetime:
     # dbt reads a stamp without a zone as UTC, and a date as its midnight
     if not isinstance(moment, datetime):
@@ -108,7 +106,7 @@ def check(connection: duckdb.DuckDBPyConnection, tables: Iterable[Declared]) -> 
         where = f" where {table.filter}" if table.filter else ""
         query = (
             f"select max({table.loaded_at_field}), current_timestamp "
-            f"from {_quoted(table.schema)}.{_quoted(table.identifier)}{where}"
+            f"from {quoted(table.schema)}.{quoted(table.identifier)}{where}"
         )
         try:
             newest, now = connection.execute(query).fetchone()

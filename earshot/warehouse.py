@@ -22,6 +22,12 @@ from pathlib import Path
 
 import duckdb
 
+
+def quoted(name: str) -> str:
+    """``name`` as a DuckDB identifier in double quotes, any quote inside doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 # A process may enter again while it holds the lock (a check opening the
 # warehouse inside a step that already holds it): count, do not deadlock.
 _held: dict[Path, tuple[int, int]] = {}

@@ -44,6 +44,7 @@ import orjson
 import pyarrow as pa
 
 from earshot.settings import duckdb_load_config, duckdb_memory_limit
+from earshot.warehouse import quoted
 from ingestion.contracts import TYPE_CHECKS
 
 BATCH_ROWS = 50_000
@@ -213,10 +214,6 @@ def sql_type(hints: dict[str, Any]) -> str | None:
         "double": "DOUBLE",
         "json": None,
     }[kind]
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 _spool_database: tuple[int, duckdb.DuckDBPyConnection] | None = None

@@ -9,6 +9,7 @@ report and the tests that replay days use these.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,17 @@ def load_sources(
         [sys.executable, "-c", LOAD_EACH, *sources],
         {**_environment(warehouse, url), **(settings or {})},
     )
+
+
+def copy_warehouse(warehouse: Path, folder: Path) -> Path:
+    """A copy of ``warehouse`` in ``folder``, with dbt's target folder beside it (its parse
+    cache), replacing what was there; returns the copy's path."""
+    copy = folder / warehouse.name
+    shutil.copy(warehouse, copy)
+    shutil.rmtree(folder / "dbt_target", ignore_errors=True)
+    if (warehouse.parent / "dbt_target").exists():
+        shutil.copytree(warehouse.parent / "dbt_target", folder / "dbt_target")
+    return copy
 
 
 def dbt_command(
