@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import dlt
-from dlt.common.pipeline import LoadInfo
+from dlt.common.pipeline import ExtractInfo, LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from earshot import lake, warehouse
@@ -25,6 +25,13 @@ from ingestion.declared import Window
 # Parquet load files: DuckDB copies them in a fraction of the time an INSERT of the
 # same rows takes (bench/ingestion_bench.py; docs/benchmarks.md).
 LOADER_FILE_FORMAT = "parquet"
+# dlt normalizes a load in worker processes, each started fresh (dlt imported
+# again: about 1.5 s of CPU), so only a load larger than one extract file (they
+# rotate every 20,000 records, .dlt/config.toml) is shared between two; a daily
+# or hourly load is normalized in the run's own process. [normalize] workers in
+# dlt's config, when set, overrides both.
+NORMALIZE_WORKERS = 2
+PARALLEL_NORMALIZE_RECORDS = 20_000
 
 RAW_DATASETS = {
     "shopify": "raw_shopify",
@@ -144,6 +151,19 @@ def quarantined_in(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
     return int(rows[0][0])
 
 
+def normalize_workers(extracted: ExtractInfo) -> int:
+    """Worker processes to normalize ``extracted`` with: one unless it holds more
+    records than one extract file (:data:`PARALLEL_NORMALIZE_RECORDS`)."""
+    records = sum(
+        writer.items_count
+        for metrics in extracted.metrics.values()
+        for step in metrics
+        for table, writer in step["table_metrics"].items()
+        if not table.startswith("_dlt")  # the pipeline's own state
+    )
+    return NORMALIZE_WORKERS if records > PARALLEL_NORMALIZE_RECORDS else 1
+
+
 def load(
     pipeline: dlt.Pipeline,
     source: dlt.sources.DltSource,
@@ -154,8 +174,12 @@ def load(
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse.exclusive(settings.lock_path, say):
         finish_pending(pipeline)
-        info = pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
-        counts = pipeline.last_trace.last_normalize_info.row_counts
+        # pipeline.run() step by step, to size the normalize step to what was extracted
+        pipeline.sync_destination()
+        extracted = pipeline.extract(source, loader_file_format=LOADER_FILE_FORMAT)
+        normalized = pipeline.normalize(workers=normalize_workers(extracted))
+        info = pipeline.load()
+        counts = normalized.row_counts if normalized else {}
         set_aside = quarantined_in(pipeline, list(info.loads_ids))
     name = pipeline.dataset_name.removeprefix("raw_")
     rows = {
