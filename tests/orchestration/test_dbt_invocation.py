@@ -46,3 +46,27 @@ def test_the_environment_is_set_back_even_after_an_error(monkeypatch) -> None:
 
     assert os.environ["EARSHOT_WINDOW_START"] == "before"
     assert "EARSHOT_WINDOW_END" not in os.environ
+
+
+def test_a_dbt_command_starts_dbt_once_not_again_to_ask_its_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dagster_dbt.core.resource
+    from dbt.version import __version__
+
+    from orchestration.defs.transform.resources import dbt_resource, prepared_project
+
+    asked: list[list[str]] = []
+
+    def check_output(command, *args, **kwargs):  # what dagster-dbt asks the version with
+        asked.append(list(command))
+        raise AssertionError("dbt was started to ask its version")
+
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", check_output)
+    dbt = dbt_resource(prepared_project())
+
+    invocation = dbt.cli(["--version"], target_path=tmp_path / "target", raise_on_error=False)
+    invocation.wait()
+
+    assert asked == []
+    assert str(dbt._cli_version) == __version__

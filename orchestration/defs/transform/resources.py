@@ -7,9 +7,12 @@ last manifest.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from dbt.version import __version__ as dbt_core_version
+from packaging import version
 
 from earshot.settings import TRANSFORM_DIR, executable
 
@@ -45,6 +48,20 @@ def prepared_project(project_dir: Path = TRANSFORM_DIR) -> DbtProject:
     return project
 
 
+class ProjectDbt(DbtCliResource):
+    """dagster-dbt's CLI resource for the project's own dbt.
+
+    DbtCliResource asks its executable for the version (``dbt --version``: a
+    second dbt start-up, about 1.7 s of CPU) once in every run. The project's
+    dbt is the dbt-core installed beside Dagster, so its version is read from
+    the package instead.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(dbt_core_version)
+
+
 def dbt_resource(project: DbtProject) -> DbtCliResource:
     """dbt from the project's own virtual environment, by path."""
-    return DbtCliResource(project_dir=project, dbt_executable=executable("dbt"))
+    return ProjectDbt(project_dir=project, dbt_executable=executable("dbt"))
