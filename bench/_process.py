@@ -12,13 +12,19 @@ POLL_SECONDS = 0.2
 
 
 def high_water(pid: int) -> int:
-    """Bytes: the peak RSS (VmHWM) of ``pid`` and of each descendant, whichever is largest;
-    0 once they are gone.
+    """Bytes: the most memory ``pid`` and its descendants hold together, as far as one
+    reading shows: the larger of the sum of their RSS now and the largest one's own
+    peak (VmHWM); 0 once they are gone.
+
+    Read at each poll of :func:`run_child`, the sum is what the machine must hold
+    for the whole command at that moment (a dbt build and its encoder's process,
+    say); a process's own peak catches what falls between two readings.
 
     A process's children are listed per thread (``/proc/PID/task/TID/children``):
     every thread's list is read, as a child started from a worker thread is on
     that thread's list only."""
     peak = 0
+    together = 0
     pending = [pid]
     while pending:
         current = pending.pop()
@@ -34,15 +40,17 @@ def high_water(pid: int) -> int:
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
                 peak = max(peak, int(line.split()[1]) * 1024)
+            elif line.startswith("VmRSS:"):
+                together += int(line.split()[1]) * 1024
         pending.extend(int(child) for child in children)
-    return peak
+    return max(peak, together)
 
 
 def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """(seconds, peak RSS in bytes) of one child process; exits with its output if it fails.
 
-    The peak is the child's own: the high-water mark of its memory (and of its
-    children's, the largest), read while it runs. The kernel's ``ru_maxrss``
+    The peak is the child's own with its descendants' (:func:`high_water`), read
+    while it runs. The kernel's ``ru_maxrss``
     would not do: a child is started by forking this process, and keeps the
     peak this process had reached by then (the twins' index of an L shop is
     gigabytes), so it is used only for a child too brief to be read.

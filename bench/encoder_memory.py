@@ -41,11 +41,13 @@ def main() -> None:
     import torch
 
     print(f"torch imported: {own_memory()}")
-    from earshot import voice
+    from earshot import language
+    from earshot.voice import tuning
 
-    # the encoder a build loads, without the shared file of vectors that would skip it
-    os.environ.pop(voice.EMBEDDING_CACHE, None)
-    encoder = voice.encoder()
+    # the encoder a build loads (in its process, earshot/voice/worker.py), loaded here
+    encoder = language.Encoder(
+        tuning.shipped_base().name, tuning.ENCODER_FILE, threads=language.inference_threads()
+    )
     print(f"encoder loaded ({encoder.base.name}): {own_memory()}")
     started = time.perf_counter()
     vectors = encoder.encode(texts)

@@ -27,8 +27,10 @@ For the shop at ``--scale`` (generated once, then reused from ``--work``):
    DuckDB's full build (``--no-spark`` leaves it out).
 
 Wall times are medians of ``--runs`` (3, or 1 at L; Dagster runs once), peak
-RSS is the largest of the stage's processes. The table replaces the scale's
-section of ``--docs`` (docs/benchmarks.md), with the command and the date.
+RSS is what the stage's processes held together (``bench/_process.py``: a dbt
+build with its encoder's process, Spark's JVM with the Python that drives it).
+The table replaces the scale's section of ``--docs`` (docs/benchmarks.md), with
+the command and the date.
 
 The M shop takes most of an hour and the L shop hours. With ``--resume`` (the
 default at M and L) the work folder is
@@ -419,8 +421,8 @@ def sql_overhead(warehouse: Path, runs: int, start: float) -> list[Stage]:
 def spark_build(shop: Path, work: Path, runs: int, rows: int, full: float) -> list[Stage]:
     """The same shop on Spark: dlt's filesystem destination writes the lake, then
     ``python -m earshot.lake build`` (register, seed, run, enrich, run), against
-    DuckDB's full build. Peak RSS is the largest of the Python process and the
-    processes it starts, Spark's JVM among them (each on its own, not summed)."""
+    DuckDB's full build. Peak RSS is the Python process's and the processes'
+    it starts, Spark's JVM among them, together."""
     lake = work / "lake"
     config = {
         "EARSHOT_DESTINATION": "filesystem",
@@ -443,7 +445,7 @@ def spark_build(shop: Path, work: Path, runs: int, rows: int, full: float) -> li
             "load all sources to Parquet (dlt filesystem, for Spark)", rows, loaded, 1, load_peak
         ),
         Stage(
-            "Spark build (`python -m earshot.lake build`; peak RSS: Python or Spark's JVM)",
+            "Spark build (`python -m earshot.lake build`; peak RSS: Python and Spark's JVM)",
             rows,
             seconds,
             runs,

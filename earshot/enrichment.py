@@ -11,7 +11,6 @@ So both engines read customers with one implementation.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,8 +45,9 @@ READING_SCHEMA = pa.schema(
         ("model_fingerprint", pa.string()),
     ]
 )
-# DuckDB's memory while the encoder is loaded (about 670 MiB of its own): low enough
-# that the two fit in 1.5 GiB with dbt, enough to sort new sentences by key (it spills).
+# DuckDB's memory while the encoder is loaded (about 790 MiB, in its own process): low
+# enough that the two fit in 1.5 GiB with dbt, enough to sort new sentences by key
+# (it spills).
 DUCKDB_MEMORY_WHILE_ENCODING = "384MB"
 SENTIMENT_SCHEMA = pa.schema(
     [
@@ -117,32 +117,46 @@ def sentence_scores(
     )
 
 
-def lazy_encoder() -> Callable[[Sequence[str]], np.ndarray]:
-    """``encode(texts)`` with the voice encoder, loaded on the first call and kept."""
-    encoder = None
+class LazyEncoder:
+    """``encode(texts)`` with the voice encoder, started on the first call and kept until
+    :meth:`close` (or until this is collected), which ends its process and so gives
+    back all its memory."""
 
-    def encode(texts: Sequence[str]) -> np.ndarray:
-        nonlocal encoder
-        encoder = encoder or voice.encoder()
-        return encoder.encode(texts)
+    def __init__(self) -> None:
+        self._encoder = None
 
-    return encode
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        self._encoder = self._encoder or voice.encoder()
+        return self._encoder.encode(texts)
+
+    def close(self) -> None:
+        encoder, self._encoder = self._encoder, None
+        if encoder is not None:
+            encoder.close()
+
+    def __enter__(self) -> LazyEncoder:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def lazy_encoder() -> LazyEncoder:
+    """The voice encoder, loaded on the first call and kept (see :class:`LazyEncoder`)."""
+    return LazyEncoder()
 
 
 def release_memory() -> None:
-    """Give back to the system the memory an encoder left once it is dropped.
+    """Give back to the system the memory a Python model's batches left once dropped.
 
     A dbt build runs every Python model in its one process. glibc keeps what
-    torch frees for Python's next allocations, where DuckDB (its own allocator)
-    cannot use it, so the models after scoring would otherwise run beside it.
+    Python frees for Python's next allocations, where DuckDB (its own allocator)
+    cannot use it, so the models after a large one would otherwise run beside it.
+    (The encoder's memory needs none of this: it leaves with its process.)
     A no-op where the C library is not glibc.
     """
     gc.collect()
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    libc.malloc_trim(0)
+    language.give_back_memory()
 
 
 @contextmanager

@@ -206,16 +206,17 @@ def enrich(spark, region: str, say=print) -> dict[str, int]:
         ).collect()
     ]
     say(f"enrichment: scoring {len(sentences):,} distinct sentences")
-    scores = enrichment.sentence_scores(sentences, [example for _, example in seed])
-    written["int_sentence_scores"] = _write(spark, "int_sentence_scores", scores)
     classifier = voice.current(seed)
     negatable = {
         row[0]
         for row in spark.sql("select theme from seeds.theme_taxonomy where negatable").collect()
     }
-    written["int_sentence_readings"] = _write(
-        spark, "int_sentence_readings", enrichment.sentence_readings(scores, classifier, negatable)
-    )
+    # one encoder's process for scoring and reading, ended before the texts are read
+    with enrichment.lazy_encoder() as encode:
+        scores = enrichment.sentence_scores(sentences, [example for _, example in seed], encode)
+        written["int_sentence_scores"] = _write(spark, "int_sentence_scores", scores)
+        readings = enrichment.sentence_readings(scores, classifier, negatable, encode)
+    written["int_sentence_readings"] = _write(spark, "int_sentence_readings", readings)
     # each text's sentences in order, as hashes: their vectors stay in ``scores``, once
     pairs = spark.sql(
         """

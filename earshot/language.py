@@ -11,6 +11,7 @@ new text, so a re-run with nothing new never imports torch.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import hashlib
 import os
@@ -192,6 +193,16 @@ def inference_threads() -> int:
     return threads
 
 
+def give_back_memory() -> None:
+    """Hand the system the memory this process's C allocator holds free (glibc's
+    ``malloc_trim``); a no-op where the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
+
+
 class Encoder:
     """Sentence embeddings: mean-pooled, unit-length vectors from a ``Base`` encoder.
 
@@ -199,6 +210,11 @@ class Encoder:
     base's (earshot.voice.tuning writes it); without one, the model as shipped.
     ``threads`` caps the threads torch computes with in this process (see
     ``inference_threads``); without it, torch's default of one per core.
+    ``trim`` gives freed memory back to the system after each batch: a batch's
+    tensors differ in shape with its sentences' length, and glibc's heap keeps
+    what they leave in pieces too small to reuse (an encoder embedding the M
+    shop's sentences grew from 790 to 1,160 MiB; trimmed, to 980 and back to
+    785, in about the same time).
     """
 
     def __init__(
@@ -206,10 +222,12 @@ class Encoder:
         base_name: str = DEFAULT_BASE,
         tuned: Path | None = None,
         threads: int | None = None,
+        trim: bool = False,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         self.base = base(base_name)
+        self._trim = trim
         with _LOADING:
             import torch
             from tokenizers import Tokenizer
@@ -275,6 +293,9 @@ class Encoder:
                     ids = torch.tensor(batch)
                     pooled = self._pooled(ids, torch.ones_like(ids))
                     vectors[chunk] = pooled[: len(chunk)].numpy()
+                    del pooled, ids
+                    if self._trim:
+                        give_back_memory()
         return vectors
 
 

@@ -31,17 +31,19 @@ EMBEDDING_CACHE = "EARSHOT_EMBEDDING_CACHE"
 
 
 def encoder():
-    """The sentence encoder the heads read: the shipped base with its tuned top layers.
+    """The sentence encoder the heads read: the shipped base with its tuned top layers,
+    in a process of its own (``earshot.voice.worker``); ``close()`` ends it.
 
     With ``EARSHOT_EMBEDDING_CACHE`` naming a file, its vectors are read from
     and added to that file, and the model loads only for a text the file lacks.
     """
     from earshot import language
     from earshot.voice import tuning
+    from earshot.voice.worker import EncoderProcess
 
-    def load() -> language.Encoder:
+    def load() -> EncoderProcess:
         tuned = tuning.ENCODER_FILE if tuning.ENCODER_FILE.exists() else None
-        return language.Encoder(
+        return EncoderProcess(
             tuning.shipped_base().name, tuned, threads=language.inference_threads()
         )
 

@@ -82,3 +82,9 @@ class CachedEncoder:
         finally:
             connection.close()
         return np.stack([found[key] for key in keys])
+
+    def close(self) -> None:
+        """Let the encoder go, if one was loaded (its process ends)."""
+        encoder, self._encoder = self._encoder, None
+        if encoder is not None and hasattr(encoder, "close"):
+            encoder.close()

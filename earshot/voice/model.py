@@ -77,6 +77,55 @@ def features(
     return sparse.hstack(parts).tocsr()
 
 
+# rows of the embedding multiplied at once when reading: a bounded float64 copy
+_ROWS = 2048
+
+
+@dataclass(frozen=True)
+class ReadingFeatures:
+    """:func:`features` kept in its parts, for reading: ``x @ coef.T`` without building
+    the sparse copy of the dense embeddings that ``features`` makes for training.
+
+    That copy stores every embedding value with its column index (a batch of
+    10,000 sentences' 768 values took about 90 MB, and as much again to stack);
+    here the embedding is multiplied dense, a block of rows at a time, in float64
+    as the stacked matrix was.
+    """
+
+    embeddings: np.ndarray
+    lexical: sparse.csr_matrix
+    lexicon: np.ndarray | None = None
+
+    def __matmul__(self, coef_t: np.ndarray) -> np.ndarray:
+        width = self.embeddings.shape[1]
+        lexical_end = width + self.lexical.shape[1]
+        weights = np.asarray(coef_t, np.float64)
+        out = np.asarray(self.lexical @ weights[width:lexical_end], np.float64)
+        for start in range(0, len(self.embeddings), _ROWS):
+            rows = np.asarray(self.embeddings[start : start + _ROWS], np.float64)
+            out[start : start + _ROWS] += rows @ weights[:width]
+        if self.lexicon is not None:
+            out += self.lexicon.reshape(-1, 1) * weights[lexical_end : lexical_end + 1]
+        return out
+
+
+def reading_features(
+    embeddings: np.ndarray,
+    texts: list[str],
+    idf: np.ndarray,
+    lexicon: np.ndarray | None = None,
+) -> ReadingFeatures:
+    """What :func:`features` holds, as :class:`ReadingFeatures` (same columns, same order)."""
+    from sklearn.preprocessing import normalize
+
+    lexical = normalize(lexical_counts(texts).multiply(idf).tocsr()) * LEXICAL_WEIGHT
+    return ReadingFeatures(
+        np.asarray(embeddings, dtype=np.float32),
+        lexical,
+        None if lexicon is None else np.asarray(lexicon, np.float32).astype(np.float64),
+    )
+
+
 @dataclass
 class VoiceModel:
     themes: list[str]
@@ -98,7 +147,7 @@ class VoiceModel:
         """Probability of each theme (columns in ``self.themes`` order) for each text."""
         if not texts:
             return np.zeros((0, len(self.themes)))
-        x = features(embeddings, texts, self.idf)
+        x = reading_features(embeddings, texts, self.idf)
         return _sigmoid(x @ self.theme_coef.T + self.theme_intercept)
 
     def sentiment_scores(
@@ -107,7 +156,7 @@ class VoiceModel:
         """A sentence's P(positive) - P(negative), -1 to 1."""
         if not texts:
             return np.zeros(0)
-        return self._tone(features(embeddings, texts, self.idf, lexicon * LEXICON_WEIGHT))
+        return self._tone(reading_features(embeddings, texts, self.idf, lexicon * LEXICON_WEIGHT))
 
     def clause_tone_and_denial(
         self, embeddings: np.ndarray, texts: list[str], lexicon: np.ndarray
@@ -118,7 +167,7 @@ class VoiceModel:
         """
         if not texts:
             return np.zeros(0), np.zeros(0)
-        x = features(embeddings, texts, self.idf, lexicon * LEXICON_WEIGHT)
+        x = reading_features(embeddings, texts, self.idf, lexicon * LEXICON_WEIGHT)
         return self._tone(x), _sigmoid(x @ self.denial_coef.T + self.denial_intercept)[:, 0]
 
     def _tone(self, x) -> np.ndarray:
@@ -137,7 +186,7 @@ class VoiceModel:
         if not texts:
             return np.zeros(0), []
         p = _softmax(
-            features(mean_embeddings, texts, self.idf, mean_lexicon * LEXICON_WEIGHT),
+            reading_features(mean_embeddings, texts, self.idf, mean_lexicon * LEXICON_WEIGHT),
             self.document_coef,
             self.document_intercept,
         )

@@ -132,6 +132,26 @@ def test_a_peak_counts_a_process_started_from_a_worker_thread() -> None:
     assert peak > 300 * 2**20
 
 
+def test_a_peak_adds_up_a_process_and_the_child_it_holds_memory_beside() -> None:
+    """A dbt build and its encoder's process hold memory at once: the peak is their sum."""
+    from _process import run_child
+
+    holds = (
+        "import time; block = bytearray(250 * 2**20); "
+        "block[::4096] = b'h' * (len(block) // 4096); time.sleep({seconds})"
+    )
+    parent = (
+        "import subprocess, sys\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {holds.format(seconds=1.5)!r}])\n"
+        f"exec({holds.format(seconds=1.5)!r})\n"
+        "child.wait()\n"
+    )
+
+    _, peak = run_child([sys.executable, "-c", parent], dict(os.environ))
+
+    assert peak > 500 * 2**20  # two of 250 MiB, where the larger alone is under 300
+
+
 def test_a_run_of_some_groups_takes_the_others_from_the_record(tmp_path: Path) -> None:
     record, warehouse = tmp_path / "steps.json", tmp_path / "day" / "earshot.duckdb"
     everything = suite.Steps(record)

@@ -190,6 +190,78 @@ def test_the_encoder_puts_tuned_layers_in_place(tmp_path: Path) -> None:
         language.Encoder(tuned=stray)
 
 
+def test_reading_multiplies_the_same_features_as_training_without_stacking_them() -> None:
+    """The heads read ``features`` in parts (the dense embedding never copied into a sparse
+    matrix): the same products as the stacked matrix, to float64 rounding."""
+    from earshot.voice.model import features, reading_features
+
+    rng = np.random.default_rng(5)
+    texts = ["the zip broke", "too pricey", "lovely soft jumper", "parcel late again"] * 1300
+    embeddings = rng.standard_normal((len(texts), 768)).astype(np.float32)
+    lexicon = rng.uniform(-1, 1, len(texts))
+    idf = rng.uniform(0, 3, 1 << 17).astype(np.float32)
+    for extra in (None, lexicon):
+        stacked = features(embeddings, texts, idf, extra)
+        parts = reading_features(embeddings, texts, idf, extra)
+        coef = rng.standard_normal((3, stacked.shape[1])).astype(np.float32)
+
+        assert np.allclose(parts @ coef.T, stacked @ coef.T, rtol=0, atol=1e-9)
+
+
+IN_A_BUILD = """
+import json, os, sys
+from earshot import enrichment, language
+from earshot.voice import tuning
+
+texts = json.loads(sys.argv[1])
+with enrichment.lazy_encoder() as encode:
+    vectors = encode(texts)
+    pid = encode._encoder.pid
+print(json.dumps({
+    "vectors": vectors.tolist(),
+    "torch_in_this_process": "torch" in sys.modules,
+    "encoder_process_gone": not os.path.exists(f"/proc/{pid}"),
+}))
+"""
+
+
+def test_a_build_embeds_in_the_encoder_s_own_process_and_gets_the_same_vectors() -> None:
+    """Scoring never loads torch into the build's process, and its memory leaves with the
+    encoder's process; the vectors are those of the encoder loaded in place."""
+    import json
+    import subprocess
+
+    texts = ["the zip broke on the first day", "too pricey", "love it"]
+    done = subprocess.run(
+        [sys.executable, "-c", IN_A_BUILD, json.dumps(texts)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != voice.EMBEDDING_CACHE},
+    )
+    found = json.loads(done.stdout)
+    in_place = language.Encoder(
+        tuning.shipped_base().name, tuning.ENCODER_FILE, threads=language.inference_threads()
+    ).encode(texts)
+
+    assert np.array_equal(np.asarray(found["vectors"], np.float32), in_place)
+    assert found["torch_in_this_process"] is False
+    assert found["encoder_process_gone"] is True
+
+
+def test_an_encoder_process_that_fails_says_why(tmp_path: Path) -> None:
+    from earshot.voice.worker import EncoderProcess
+
+    stray = tmp_path / "layers.npz"
+    np.savez(stray, **{"encoder.layer.99.output.dense.weight": np.zeros(2, np.float16)})
+
+    with (
+        EncoderProcess(tuning.shipped_base().name, stray) as encoder,
+        pytest.raises(RuntimeError, match=r"exited with code 1:(.|\n)*layers the encoder does not"),
+    ):
+        encoder.encode(["the zip broke"])
+
+
 def test_a_sentence_embeds_the_same_alone_or_among_any_others() -> None:
     """Sentences embed in batches, yet each vector is its own: an incremental run and a
     full refresh, which batch sentences otherwise, read a sentence alike."""

@@ -43,14 +43,14 @@ def model(dbt, session):
             f"sentence_hash not in (select sentence_hash from {dbt.this}"
             f" where model_fingerprint = '{classifier.fingerprint}')"
         )
-    encode = enrichment.lazy_encoder()
     parts = [enrichment.READING_SCHEMA.empty_table()]
-    with enrichment.duckdb_memory(session):
+    # the encoder (started only if a clause needs embedding) ends with the block
+    with enrichment.lazy_encoder() as encode, enrichment.duckdb_memory(session):
         # in no order: a sentence reads the same in any batch, and DuckDB sorts nothing
         reader = sentences.fetch_arrow_reader(BATCH)
         for batch in reader:
             table = pa.Table.from_batches([batch])
             parts.append(enrichment.sentence_readings(table, classifier, negatable, encode))
-    del encode, reader  # the encoder goes, and its memory with it
+    del reader
     enrichment.release_memory()
     return pa.concat_tables(parts)

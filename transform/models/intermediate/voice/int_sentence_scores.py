@@ -10,8 +10,9 @@ to re-read old sentences with the new words.
 
 The new sentences stream from DuckDB and are scored in batches of BATCH into a
 temporary table the model returns, so memory holds one batch's sentences and
-embeddings however many are new; DuckDB's own memory is lowered while the
-encoder is loaded (enrichment.duckdb_memory).
+embeddings however many are new. The encoder runs in a process of its own
+(earshot/voice/worker.py), which ends when scoring does; DuckDB's own memory is
+lowered meanwhile (enrichment.duckdb_memory).
 """
 
 from earshot import enrichment
@@ -34,11 +35,11 @@ def model(dbt, session):
         )
     new = new.aggregate("sentence_hash, min(sentence_text) as sentence_text").order("sentence_hash")
     examples = [row[0] for row in dbt.ref("theme_examples").project("example").fetchall()]
-    encode = enrichment.lazy_encoder()
     scored = "earshot_scored_sentences"
     session.register("earshot_scored_batch", enrichment.SCORE_SCHEMA.empty_table())
     session.execute(f"create or replace temp table {scored} as from earshot_scored_batch")
-    with enrichment.duckdb_memory(session):
+    # the encoder's process ends with the block, and its memory with it
+    with enrichment.lazy_encoder() as encode, enrichment.duckdb_memory(session):
         # a cursor of its own streams the new sentences while this one writes their scores
         reader = session.cursor().sql(new.sql_query()).fetch_arrow_reader(BATCH)
         for sentences in reader:
@@ -47,6 +48,6 @@ def model(dbt, session):
             session.register("earshot_scored_batch", batch)
             session.execute(f"insert into {scored} from earshot_scored_batch")
     session.unregister("earshot_scored_batch")
-    del encode, reader  # the encoder goes, and its memory with it
+    del reader
     enrichment.release_memory()
     return session.table(scored)
