@@ -12,6 +12,7 @@ So both engines read customers with one implementation.
 from __future__ import annotations
 
 import gc
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -159,8 +160,18 @@ def release_memory() -> None:
     language.give_back_memory()
 
 
+# How long scoring waits for DuckDB to accept its lower limit before it goes on at the
+# build's: the other dbt thread's model is then holding memory, and finishes in seconds
+# (the L shop's customers, beside a full build's scoring, took about 25 s).
+LOWER_MEMORY_WAIT_SECONDS = 120.0
+
+
 @contextmanager
-def duckdb_memory(connection, limit: str = DUCKDB_MEMORY_WHILE_ENCODING) -> Iterator[None]:
+def duckdb_memory(
+    connection,
+    limit: str = DUCKDB_MEMORY_WHILE_ENCODING,
+    wait: float = LOWER_MEMORY_WAIT_SECONDS,
+) -> Iterator[None]:
     """DuckDB's ``memory_limit`` lowered to ``limit`` while the block runs, then set back
     to a dbt build's (``EARSHOT_DUCKDB_MEMORY_LIMIT``, as transform/profiles.yml reads it).
 
@@ -170,21 +181,29 @@ def duckdb_memory(connection, limit: str = DUCKDB_MEMORY_WHILE_ENCODING) -> Iter
 
     DuckDB refuses to lower it below what it cannot evict: the connection is
     dbt's, and another dbt thread may be building a large model in it (the L
-    shop's ``customers`` beside a daily run's scoring). Then the limit is the
-    build's, a warning says so, and the block runs all the same: the lower limit
-    only saves memory, and a build must not fail for it.
+    shop's ``customers`` beside scoring). Then the block waits, trying again each
+    half second for up to ``wait`` seconds, rather than start the encoder beside
+    that model; if DuckDB still refuses, the limit is the build's, a warning says
+    so, and the block runs all the same: the lower limit only saves memory, and a
+    build must not fail for it.
     """
     build_limit = settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT)
-    try:
-        connection.execute(f"set memory_limit = '{limit}'")
-    except duckdb.OutOfMemoryException as refused:
-        # DuckDB keeps the lower setting though it raised: give the build its own back
-        connection.execute(f"set memory_limit = '{build_limit}'")
-        warnings.warn(
-            f"DuckDB's memory limit stays at {build_limit} while the encoder runs, not "
-            f"{limit}: {str(refused).splitlines()[0]}",
-            stacklevel=3,
-        )
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            connection.execute(f"set memory_limit = '{limit}'")
+            break
+        except duckdb.OutOfMemoryException as refused:
+            # DuckDB keeps the lower setting though it raised: give the build its own back
+            connection.execute(f"set memory_limit = '{build_limit}'")
+            if time.monotonic() >= deadline:
+                warnings.warn(
+                    f"DuckDB's memory limit stays at {build_limit} while the encoder runs, not "
+                    f"{limit}, after {wait:.0f} s: {str(refused).splitlines()[0]}",
+                    stacklevel=3,
+                )
+                break
+            time.sleep(0.5)
     try:
         yield
     finally:

@@ -2,6 +2,9 @@
 
 import subprocess
 import sys
+import threading
+import time
+import warnings
 
 import duckdb
 import numpy as np
@@ -171,14 +174,45 @@ def test_duckdb_memory_that_cannot_be_lowered_leaves_the_limit_and_runs_the_bloc
     )
     ran = []
 
-    stays = "stays at 1GB while the encoder runs, not 64MB"
-    with pytest.warns(UserWarning, match=stays), enrichment.duckdb_memory(connection, "64MB"):
+    stays = "stays at 1GB while the encoder runs, not 64MB, after 1 s"
+    with (
+        pytest.warns(UserWarning, match=stays),
+        enrichment.duckdb_memory(connection, "64MB", wait=1.0),
+    ):
         inside = connection.execute("select current_setting('memory_limit')").fetchone()[0]
         ran.append(connection.execute("select count(*) from held").fetchone()[0])
 
     assert ran == [2_000_000]
     assert inside == "953.6 MiB"  # 1GB: unchanged
     assert connection.execute("select current_setting('memory_limit')").fetchone()[0] == inside
+
+
+def test_duckdb_memory_waits_for_another_thread_s_model_to_let_go_before_lowering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other dbt thread's model finishes in seconds: the encoder then starts under the
+    lower limit rather than beside that model's memory."""
+    monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "1GB")
+    connection = duckdb.connect()
+    connection.execute("set temp_directory = ''")
+    connection.execute("set memory_limit = '1GB'")
+    connection.execute(
+        "create table held as select range as a, repeat('x', 100) as b from range(2000000)"
+    )
+    other = connection.cursor()  # the other thread's, on the same database
+    finishes = threading.Timer(1.0, lambda: other.execute("drop table held"))
+    finishes.start()
+    started = time.monotonic()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # it lowers, so nothing is said
+        with enrichment.duckdb_memory(connection, "64MB", wait=60):
+            waited = time.monotonic() - started
+            inside = connection.execute("select current_setting('memory_limit')").fetchone()[0]
+    finishes.join()
+
+    assert inside == "61.0 MiB"  # 64MB
+    assert waited >= 0.9
 
 
 RELEASE = """
