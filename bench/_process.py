@@ -6,25 +6,18 @@ import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 POLL_SECONDS = 0.2
 
 
-def high_water(pid: int) -> int:
-    """Bytes: the most memory ``pid`` and its descendants hold together, as far as one
-    reading shows: the larger of the sum of their RSS now and the largest one's own
-    peak (VmHWM); 0 once they are gone.
-
-    Read at each poll of :func:`run_child`, the sum is what the machine must hold
-    for the whole command at that moment (a dbt build and its encoder's process,
-    say); a process's own peak catches what falls between two readings.
+def _tree(pid: int) -> Iterator[tuple[int, str]]:
+    """``pid`` and each of its descendants, with its ``/proc/PID/status`` text.
 
     A process's children are listed per thread (``/proc/PID/task/TID/children``):
     every thread's list is read, as a child started from a worker thread is on
     that thread's list only."""
-    peak = 0
-    together = 0
     pending = [pid]
     while pending:
         current = pending.pop()
@@ -37,13 +30,41 @@ def high_water(pid: int) -> int:
             ]
         except OSError:
             continue
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peak = max(peak, int(line.split()[1]) * 1024)
-            elif line.startswith("VmRSS:"):
-                together += int(line.split()[1]) * 1024
+        yield current, status
         pending.extend(int(child) for child in children)
+
+
+def _kib(status: str, field: str) -> int:
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
+def high_water(pid: int) -> int:
+    """Bytes: the most memory ``pid`` and its descendants hold together, as far as one
+    reading shows: the larger of the sum of their RSS now and the largest one's own
+    peak (VmHWM); 0 once they are gone.
+
+    Read at each poll of :func:`run_child`, the sum is what the machine must hold
+    for the whole command at that moment (a dbt build and its encoder's process,
+    say); a process's own peak catches what falls between two readings."""
+    peak = together = 0
+    for _, status in _tree(pid):
+        peak = max(peak, _kib(status, "VmHWM") * 1024)
+        together += _kib(status, "VmRSS") * 1024
     return max(peak, together)
+
+
+def tree_rss_mib(pid: int) -> tuple[int, int]:
+    """MiB of RSS now: ``pid``'s own, and its descendants' together."""
+    own = others = 0
+    for current, status in _tree(pid):
+        if current == pid:
+            own = _kib(status, "VmRSS") // 1024
+        else:
+            others += _kib(status, "VmRSS") // 1024
+    return own, others
 
 
 def run_child(command: list[str], env: dict[str, str]) -> tuple[float, int]:

@@ -1,13 +1,15 @@
-"""Where a dbt command holds its memory: the process's RSS set against the nodes running.
+"""Where a dbt command holds its memory: its processes' RSS set against the nodes running.
 
     .venv/bin/python bench/build_memory.py WAREHOUSE "build --full-refresh" [--top 10]
 
 Runs the dbt command on a fresh copy of ``WAREHOUSE`` (and dbt's parse cache
-beside it, as ``bench/command_bench.py`` does), samples the dbt process's RSS
-twice a second, then reads when each node ran from ``run_results.json`` and
-prints the peak and, for the nodes (or pairs of nodes, with two dbt threads)
-running at the highest samples, the most RSS seen while they ran. Leave
-``EARSHOT_EMBEDDING_CACHE`` unset to measure a build that embeds its sentences.
+beside it, as ``bench/command_bench.py`` does), samples the RSS of the dbt
+process and of the processes it started (the sentence encoder's) twice a
+second, then reads when each node ran from ``run_results.json`` and prints the
+peak of the two together and, for the nodes (or pairs of nodes, with two dbt
+threads) running at the highest samples, the most seen while they ran, split
+into dbt's and its children's. Leave ``EARSHOT_EMBEDDING_CACHE`` unset to
+measure a build that embeds its sentences.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from _process import memory_mib
+from _process import tree_rss_mib
 
 from sandbox import harness
 
@@ -62,24 +64,25 @@ def main() -> None:
         child = subprocess.Popen(
             command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        samples: list[tuple[float, int]] = []
+        samples: list[tuple[float, int, int]] = []
         while child.poll() is None:
-            if (rss := memory_mib(child.pid).get("VmRSS")) is not None:
-                samples.append((time.time(), rss))
+            samples.append((time.time(), *tree_rss_mib(child.pid)))
             time.sleep(SAMPLE_SECONDS)
         if child.returncode != 0 or not samples:
             raise SystemExit(f"dbt {args.command} failed (exit {child.returncode})")
         seconds = time.perf_counter() - started
         spans = node_spans(work / "dbt_target")
-        most: dict[str, int] = {}
-        for moment, rss in samples:
+        most: dict[str, tuple[int, int, int]] = {}
+        for moment, own, others in samples:
             running = " + ".join(sorted(n for a, b, n in spans if a <= moment <= b))
             key = running or "(between nodes)"
-            most[key] = max(most.get(key, 0), rss)
-        peak = max(rss for _, rss in samples)
-        print(f"dbt {args.command}: {seconds:.1f} s, peak RSS {peak:,} MiB (sampled)")
-        for nodes, rss in sorted(most.items(), key=lambda item: -item[1])[: args.top]:
-            print(f"  {rss:6,} MiB  {nodes}")
+            most[key] = max(most.get(key, (0, 0, 0)), (own + others, own, others))
+        peak = max(own + others for _, own, others in samples)
+        print(f"dbt {args.command}: {seconds:.1f} s, peak RSS {peak:,} MiB (sampled, together)")
+        for nodes, (rss, own, others) in sorted(most.items(), key=lambda item: -item[1][0])[
+            : args.top
+        ]:
+            print(f"  {rss:6,} MiB (dbt {own:,}, encoder {others:,})  {nodes}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

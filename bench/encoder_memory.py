@@ -1,16 +1,18 @@
 """Where the shipped encoder's memory goes, step by step, in one fresh process.
 
-    .venv/bin/python bench/encoder_memory.py [--texts 600] [--quantize]
+    .venv/bin/python bench/encoder_memory.py [--texts 600] [--trim] [--quantize]
 
 The dbt build's peak RSS is highest while ``int_sentence_scores`` holds the
 encoder (docs/benchmarks.md, scale L). This prints the process's RSS (split
 into anonymous memory and mapped files) and its peak after importing torch,
 after loading the shipped encoder (its base and tuned layers), after embedding
-the training texts once and again, and after ``malloc_trim``. With
-``--quantize`` it then converts the encoder's linear layers to int8 (torch's
-dynamic quantization), embeds the same texts again and prints the cosine
-between each text's two vectors: the classifier's heads were fitted on the
-float vectors, so a quantized encoder must first agree with them.
+the training texts once and again, and after ``malloc_trim``. ``--trim``
+loads the encoder as its own process does (``earshot/voice/worker.py``),
+giving freed memory back after each batch. With ``--quantize`` it then
+converts the encoder's linear layers to int8 (torch's dynamic quantization),
+embeds the same texts again and prints the cosine between each text's two
+vectors: the classifier's heads were fitted on the float vectors, so a
+quantized encoder must first agree with them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ TEXTS = ROOT / "earshot" / "voice" / "training" / "written_examples.jsonl"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=600)
+    parser.add_argument("--trim", action="store_true", help="trim after each batch, as the worker")
     parser.add_argument("--quantize", action="store_true")
     arguments = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -46,7 +49,10 @@ def main() -> None:
 
     # the encoder a build loads (in its process, earshot/voice/worker.py), loaded here
     encoder = language.Encoder(
-        tuning.shipped_base().name, tuning.ENCODER_FILE, threads=language.inference_threads()
+        tuning.shipped_base().name,
+        tuning.ENCODER_FILE,
+        threads=language.inference_threads(),
+        trim=arguments.trim,
     )
     print(f"encoder loaded ({encoder.base.name}): {own_memory()}")
     started = time.perf_counter()

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,19 @@ def test_a_peak_adds_up_a_process_and_the_child_it_holds_memory_beside() -> None
     _, peak = run_child([sys.executable, "-c", parent], dict(os.environ))
 
     assert peak > 500 * 2**20  # two of 250 MiB, where the larger alone is under 300
+
+    from _process import tree_rss_mib
+
+    running = subprocess.Popen([sys.executable, "-c", parent])
+    try:
+        readings = []
+        for _ in range(40):  # until both hold their blocks
+            time.sleep(0.1)
+            readings.append(tree_rss_mib(running.pid))
+    finally:
+        running.wait()
+    assert max(own for own, _ in readings) > 250
+    assert max(others for _, others in readings) > 250
 
 
 def test_a_run_of_some_groups_takes_the_others_from_the_record(tmp_path: Path) -> None:
