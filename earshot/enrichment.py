@@ -162,7 +162,8 @@ def release_memory() -> None:
 
 # How long scoring waits for DuckDB to accept its lower limit before it goes on at the
 # build's: the other dbt thread's model is then holding memory, and finishes in seconds
-# (the L shop's customers, beside a full build's scoring, took about 25 s).
+# (the L shop's customers and int_voice_documents, beside a full build's scoring, took
+# 7.2 and 5.8 s).
 LOWER_MEMORY_WAIT_SECONDS = 120.0
 
 

@@ -193,14 +193,21 @@ def inference_threads() -> int:
     return threads
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
 def give_back_memory() -> None:
     """Hand the system the memory this process's C allocator holds free (glibc's
-    ``malloc_trim``); a no-op where the C library is not glibc."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    libc.malloc_trim(0)
+    ``malloc_trim``); a no-op where the C library is not glibc. Called after each of
+    an encoder's batches, so the library is opened once."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 class Encoder:
