@@ -268,30 +268,39 @@ def batches_of(weights: Iterable[tuple[str, int]], size: int) -> Iterator[list[s
         yield batch
 
 
-def text_sentiments(texts: pa.Table, classifier: voice.VoiceModel) -> pa.Table:
+def text_sentiments(sentences: pa.Table, classifier: voice.VoiceModel) -> pa.Table:
     """The tone of whole texts, from their sentences (nothing is embedded again).
 
-    ``texts`` has one row per text: ``text_hash``, ``sentences`` (its repaired
-    sentences in order), ``mean_lexicon`` and ``embeddings`` (its sentences'
-    vectors, in the same order).
+    ``sentences`` has one row per sentence of a text: ``text_hash``,
+    ``repaired_text``, ``lexicon_sentiment`` and ``embedding``, a text's rows
+    together and in the order it says them. A text is read from the mean of
+    its sentences' vectors, its words and its sentences' mean lexicon score.
+    Rows, not a list of vectors per text: the query that gives them needs no
+    memory to gather each text's vectors, and neither does this.
     """
-    if texts.num_rows == 0:
+    if sentences.num_rows == 0:
         return SENTIMENT_SCHEMA.empty_table()
-    per_text = pc.list_value_length(texts["embeddings"]).to_numpy()
-    vectors = embedding_matrix(pc.list_flatten(texts["embeddings"]))
-    owner = np.repeat(np.arange(texts.num_rows), per_text)
-    means = np.zeros((texts.num_rows, vectors.shape[1]), np.float32)
-    np.add.at(means, owner, vectors)
-    means /= np.maximum(per_text, 1).reshape(-1, 1)
-    words = [" ".join(sentences) for sentences in texts["sentences"].to_pylist()]
-    lexicon = pc.cast(texts["mean_lexicon"], pa.float64()).to_numpy(zero_copy_only=False)
+    hashes = np.asarray(sentences["text_hash"].to_pylist(), dtype=object)
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    ends = np.r_[starts[1:], len(hashes)]
+    per_text = ends - starts
+    # summed row after row in the order the text says its sentences (reduceat sums
+    # otherwise, and moves a mean in its last bits)
+    vectors = embedding_matrix(sentences["embedding"])
+    means = np.zeros((len(starts), vectors.shape[1]), np.float32)
+    np.add.at(means, np.repeat(np.arange(len(starts)), per_text), vectors)
+    means /= per_text.reshape(-1, 1)
+    lexicon = pc.cast(sentences["lexicon_sentiment"], pa.float64()).to_numpy(zero_copy_only=False)
+    lexicon = np.add.reduceat(lexicon, starts) / per_text
+    repaired = sentences["repaired_text"].to_pylist()
+    words = [" ".join(repaired[a:b]) for a, b in zip(starts, ends, strict=True)]
     scores, labels = classifier.document_sentiments(means, words, lexicon)
     return pa.table(
         {
-            "text_hash": pa.array(texts["text_hash"].to_pylist(), pa.string()),
+            "text_hash": pa.array(hashes[starts].tolist(), pa.string()),
             "sentiment_score": pa.array(scores, pa.float64()),
             "sentiment_label": pa.array(labels, pa.string()),
-            "model_fingerprint": pa.array([classifier.fingerprint] * texts.num_rows, pa.string()),
+            "model_fingerprint": pa.array([classifier.fingerprint] * len(starts), pa.string()),
         },
         schema=SENTIMENT_SCHEMA,
     )
@@ -310,37 +319,27 @@ def text_sentiments_of(
     score is left out of its text, and a text with none is not read.
     """
     row_of = {key: row for row, key in enumerate(scores["sentence_hash"].to_pylist())}
-    vectors = embedding_matrix(scores["embedding"])
-    repaired = scores["repaired_text"].to_pylist()
-    lexicon = pc.cast(scores["lexicon_sentiment"], pa.float64()).to_numpy(zero_copy_only=False)
-    texts: list[tuple[str, list[int]]] = []
+    texts: list[str] = []
+    rows: list[int] = []
     for text_hash, sentence_hash in zip(
         pairs["text_hash"].to_pylist(), pairs["sentence_hash"].to_pylist(), strict=True
     ):
         row = row_of.get(sentence_hash)
-        if row is None:
-            continue
-        if texts and texts[-1][0] == text_hash:
-            texts[-1][1].append(row)
-        else:
-            texts.append((text_hash, [row]))
+        if row is not None:
+            texts.append(text_hash)
+            rows.append(row)
+    read = scores.select(["repaired_text", "lexicon_sentiment", "embedding"])
     parts = [SENTIMENT_SCHEMA.empty_table()]
-    width = vectors.shape[1]
-    for start in range(0, len(texts), batch):
-        chunk = texts[start : start + batch]
-        rows = np.array([row for _, owned in chunk for row in owned], dtype=np.int64)
-        offsets = np.cumsum([0] + [len(owned) for _, owned in chunk]).astype(np.int32)
-        inner = pa.ListArray.from_arrays(
-            pa.array(np.arange(len(rows) + 1, dtype=np.int32) * width),
-            pa.array(vectors[rows].reshape(-1)),
+    # a batch ends where a text does, after ``batch`` texts
+    ends = [i + 1 for i in range(len(texts)) if i + 1 == len(texts) or texts[i + 1] != texts[i]]
+    for first in range(0, len(ends), batch):
+        start = ends[first - 1] if first else 0
+        stop = ends[min(first + batch, len(ends)) - 1]
+        chunk = read.take(pa.array(rows[start:stop], pa.int64()))
+        parts.append(
+            text_sentiments(
+                chunk.add_column(0, "text_hash", pa.array(texts[start:stop], pa.string())),
+                classifier,
+            )
         )
-        table = pa.table(
-            {
-                "text_hash": [text_hash for text_hash, _ in chunk],
-                "sentences": [[repaired[row] for row in owned] for _, owned in chunk],
-                "mean_lexicon": [float(lexicon[owned].mean()) for _, owned in chunk],
-                "embeddings": pa.ListArray.from_arrays(pa.array(offsets), inner),
-            }
-        )
-        parts.append(text_sentiments(table, classifier))
     return pa.concat_tables(parts)

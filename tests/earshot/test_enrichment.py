@@ -73,31 +73,42 @@ def test_texts_read_from_sentence_hashes_as_from_their_vectors() -> None:
     pairs = pa.table(
         {"text_hash": ["t1", "t1", "t2", "t3"], "sentence_hash": ["h0", "h2", "h1", "hx"]}
     )
-    vectors = enrichment.embedding_matrix(scores["embedding"])
-    lexicon = scores["lexicon_sentiment"].to_pylist()
-    repaired = scores["repaired_text"].to_pylist()
-    texts = pa.table(
-        {
-            "text_hash": ["t1", "t2"],
-            "sentences": [[repaired[0], repaired[2]], [repaired[1]]],
-            "mean_lexicon": [(lexicon[0] + lexicon[2]) / 2, lexicon[1]],
-            "embeddings": [[vectors[0].tolist(), vectors[2].tolist()], [vectors[1].tolist()]],
-        },
-        schema=pa.schema(
-            [
-                ("text_hash", pa.string()),
-                ("sentences", pa.list_(pa.string())),
-                ("mean_lexicon", pa.float64()),
-                ("embeddings", pa.list_(pa.list_(pa.float32()))),
-            ]
-        ),
-    )
-
-    expected = enrichment.text_sentiments(texts, classifier).to_pylist()
+    # the same texts as a row per sentence, as int_text_sentiments queries them
+    sentences = scores.take([0, 2, 1]).add_column(0, "text_hash", pa.array(["t1", "t1", "t2"]))
+    expected = enrichment.text_sentiments(sentences, classifier).to_pylist()
 
     assert enrichment.text_sentiments_of(pairs, scores, classifier).to_pylist() == expected
     assert enrichment.text_sentiments_of(pairs, scores, classifier, batch=1).to_pylist() == expected
     assert [row["text_hash"] for row in expected] == ["t1", "t2"]
+
+
+def test_a_text_is_read_from_its_sentences_mean_vector_words_and_lexicon_score() -> None:
+    sentences = ["it arrived two weeks late", "love it", "too expensive"]
+    scores = enrichment.sentence_scores(
+        [(f"h{i}", text) for i, text in enumerate(sentences)], [], fake_encode
+    )
+    rows = scores.take([0, 1, 2]).add_column(0, "text_hash", pa.array(["t1", "t1", "t2"]))
+    read: dict[str, object] = {}
+
+    class Recording:
+        fingerprint = "recording"
+
+        def document_sentiments(self, means, words, lexicon):
+            read.update(means=means, words=words, lexicon=lexicon)
+            return [0.5] * len(words), ["positive"] * len(words)
+
+    result = enrichment.text_sentiments(rows, Recording())
+
+    vectors = enrichment.embedding_matrix(scores["embedding"])
+    lexicon = scores["lexicon_sentiment"].to_pylist()
+    assert result["text_hash"].to_pylist() == ["t1", "t2"]
+    assert np.array_equal(read["means"], np.stack([(vectors[0] + vectors[1]) / 2, vectors[2]]))
+    assert read["words"] == [
+        " ".join(scores["repaired_text"].to_pylist()[:2]),
+        scores["repaired_text"].to_pylist()[2],
+    ]
+    assert np.allclose(read["lexicon"], [(lexicon[0] + lexicon[1]) / 2, lexicon[2]])
+    assert enrichment.text_sentiments(rows.slice(0, 0), Recording()).num_rows == 0
 
 
 def test_a_clause_that_is_its_whole_sentence_is_not_embedded_again() -> None:

@@ -14,13 +14,15 @@ model; identical texts (a repeated call note) are read once.
 Texts are read in batches of about BATCH_SENTENCES sentences (a long call
 transcript weighs more than a one-line review), so memory holds one batch's
 embeddings however many texts a shop has; the new texts are joined to their
-sentences once, numbered by batch (number_sentences). The model runs after
-int_sentence_readings (it reads nothing of it): dbt runs two nodes at once,
-and the two models that load the voice classifier and the language model
-would otherwise hold their memory at the same time (2,156 MiB at the M shop's
-first build, against 1,513 MiB for the larger alone). DuckDB's memory is
-capped at DUCKDB_MEMORY while it runs (enrichment.duckdb_memory), so the
-batches' joins leave room for the classifier.
+sentences once, numbered by batch (number_sentences). A batch comes back a row
+per sentence, in text order, and Python takes each text's mean vector: DuckDB
+gathering each text's vectors into a list held them all in its memory at once
+(at the L shop's full refresh the build's process peaked at 1,596 MiB that
+way, 982 MiB now, and took 49.8 s, not 72; docs/benchmarks.md). The model runs
+after int_sentence_readings (it reads nothing of it): dbt runs two nodes at
+once, and the two models that load the voice classifier and the language
+model would otherwise hold their memory at the same time. DuckDB's memory is
+capped at DUCKDB_MEMORY while it runs (enrichment.duckdb_memory).
 """
 
 import pyarrow as pa
@@ -28,8 +30,8 @@ import pyarrow as pa
 from earshot import enrichment, voice
 
 BATCH_SENTENCES = 20_000
-# DuckDB's memory while it runs: 384MB is too little for the lists of a batch's embeddings
-DUCKDB_MEMORY = "768MB"
+# DuckDB's memory while it runs: a batch's join and sort spill past it
+DUCKDB_MEMORY = "256MB"
 
 
 def model(dbt, session):
@@ -60,23 +62,22 @@ def model(dbt, session):
     with enrichment.duckdb_memory(session, DUCKDB_MEMORY):
         number_sentences(session, batches)
         for number in range(len(batches)):
-            table = session.execute(
+            sentences = session.execute(
                 """
                 select
                     batched.text_hash,
-                    list(scores.repaired_text order by batched.sentence_index) as sentences,
-                    avg(scores.lexicon_sentiment) as mean_lexicon,
-                    list(scores.embedding order by batched.sentence_index) as embeddings
+                    scores.repaired_text,
+                    scores.lexicon_sentiment,
+                    scores.embedding
                 from earshot_batched_sentences as batched
                 inner join earshot_sentence_scores as scores
                     on batched.sentence_hash = scores.sentence_hash
                 where batched.batch = ?
-                group by 1
-                order by 1
+                order by batched.text_hash, batched.sentence_index
                 """,
                 [number],
             ).fetch_arrow_table()
-            parts.append(enrichment.text_sentiments(table, classifier))
+            parts.append(enrichment.text_sentiments(sentences, classifier))
         session.execute("drop table earshot_batched_sentences")
     return pa.concat_tables(parts)
 
