@@ -49,7 +49,7 @@ READING_SCHEMA = pa.schema(
 # DuckDB's memory while the encoder is loaded (about 790 MiB, in its own process): low
 # enough that the two fit in 1.5 GiB with dbt, enough to sort new sentences by key
 # (it spills).
-DUCKDB_MEMORY_WHILE_ENCODING = "384MB"
+DUCKDB_MEMORY_WHILE_ENCODING = "256MB"
 SENTIMENT_SCHEMA = pa.schema(
     [
         ("text_hash", pa.string()),

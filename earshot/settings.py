@@ -97,14 +97,16 @@ def destination_name() -> str:
 # How much memory DuckDB may take before it spills to disk, in dlt's loads (the
 # spools' database while the pages are read, then the warehouse) and in dbt
 # builds (transform/profiles.yml reads the same variable): a DuckDB size such
-# as 2GB or 512MB. Unset, a load takes 768MB (one query at a time) and a dbt
-# build 2GB: DuckDB advises 1 to 4 GB a thread, and at 1GB the L shop's full
-# build ran out of memory where dbt's two threads ran heavy queries at once.
-# A load's process holds dlt and its Arrow batches beside DuckDB: at 1GB the
-# L shop's Shopify load peaked at 1,624 MiB, at 768MB at 1,395 and 1,418 MiB.
+# as 2GB or 512MB. Unset, both take 768MB: a load runs one query at a time, and
+# a build one model at a time (DBT_THREADS). A load's process holds dlt and its
+# Arrow batches beside DuckDB: at 1GB the L shop's Shopify load peaked at
+# 1,624 MiB, at 768MB at 1,395 and 1,418 MiB. With two dbt threads the L shop's
+# builds needed 2GB (at 1GB, two heavy marts at once ran out of memory).
 DUCKDB_MEMORY_LIMIT = "EARSHOT_DUCKDB_MEMORY_LIMIT"
 LOAD_MEMORY_LIMIT = "768MB"
-BUILD_MEMORY_LIMIT = "2GB"  # transform/profiles.yml's default
+BUILD_MEMORY_LIMIT = "768MB"  # transform/profiles.yml's default
+# How many models a dbt build runs at once (transform/profiles.yml; default 1).
+DBT_THREADS = "EARSHOT_DBT_THREADS"
 
 
 _DUCKDB_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)", re.IGNORECASE)

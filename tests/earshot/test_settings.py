@@ -38,17 +38,33 @@ def test_the_dagster_resource_carries_every_setting_there_and_back(tmp_path) -> 
     assert resource.settings == chosen
 
 
-def test_a_dbt_build_s_duckdb_memory_is_the_same_in_the_profile_and_in_python(
+def _rendered_build_target(environment: dict[str, str]) -> dict:
+    """transform/profiles.yml's DuckDB target as dbt renders it in ``environment``."""
+    import yaml
+    from dbt.config.renderer import ProfileRenderer
+    from dbt_common.context import set_invocation_context
+
+    set_invocation_context(environment)
+    profile = yaml.safe_load((settings.TRANSFORM_DIR / "profiles.yml").read_text())
+    return ProfileRenderer({}).render_data(profile["earshot"]["outputs"]["dev"])
+
+
+def test_a_dbt_build_s_threads_and_duckdb_memory_come_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import yaml
-
-    profile = yaml.safe_load((settings.TRANSFORM_DIR / "profiles.yml").read_text())
-    limit = profile["earshot"]["outputs"]["dev"]["settings"]["memory_limit"]
-    assert limit == (
-        f"{{{{ env_var('{settings.DUCKDB_MEMORY_LIMIT}', '{settings.BUILD_MEMORY_LIMIT}') }}}}"
-    )
+    bare = {"EARSHOT_WAREHOUSE": "/shop/earshot.duckdb"}
     monkeypatch.delenv(settings.DUCKDB_MEMORY_LIMIT, raising=False)
-    assert settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT) == "2GB"
+
+    default = _rendered_build_target(bare)
+    raised = _rendered_build_target(
+        {**bare, settings.DBT_THREADS: "4", settings.DUCKDB_MEMORY_LIMIT: "3GB"}
+    )
+
+    assert default["threads"] == 1
+    # the limit the voice models set back after lowering it is the profile's own
+    assert default["settings"]["memory_limit"] == settings.BUILD_MEMORY_LIMIT == "768MB"
+    assert settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT) == "768MB"
+    assert raised["threads"] == 4
+    assert raised["settings"]["memory_limit"] == "3GB"
     monkeypatch.setenv(settings.DUCKDB_MEMORY_LIMIT, "3GB")
     assert settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT) == "3GB"

@@ -2,6 +2,10 @@
     and its purpose (from its tags, int_call_tags_mapped): `untagged` when it
     has no tag, `unmapped` when none of its tags names a purpose. -#}
 
+{#- A table, not a view: read by calls, customers, int_voice_documents and three tests,
+    each of which would otherwise compute it again. -#}
+{{ config(materialized='table') }}
+
 with
 
 calls as (

@@ -5,6 +5,10 @@
     earliest created, when several do); one nobody holds gets its own key, so a
     caller or reviewer who never ordered is still one person across calls. -#}
 
+{#- A table, not a view: read by int_calls_identified, int_voice_documents,
+    customers and five tests, each of which would otherwise compute it again. -#}
+{{ config(materialized='table') }}
+
 with
 
 customers as (

@@ -1,6 +1,10 @@
 {#- One row per real order (not a test, not cancelled) with its revenue net of
     discounts and refunds, before tax and shipping. -#}
 
+{#- A table, not a view: read by int_weeks, customers, shop_daily and three tests,
+    each of which would otherwise compute it again. -#}
+{{ config(materialized='table') }}
+
 with
 
 orders as (

@@ -2,6 +2,9 @@
     product, when, and with what sentiment (of the sentences that raise it).
     The voice_mentions mart and the weekly product demand read it. -#}
 
+{#- A table, not a view: both readers and its test would otherwise compute it again. -#}
+{{ config(materialized='table') }}
+
 with
 
 documents as (
