@@ -46,10 +46,11 @@ READING_SCHEMA = pa.schema(
         ("model_fingerprint", pa.string()),
     ]
 )
-# DuckDB's memory while the encoder is loaded (about 790 MiB, in its own process): low
-# enough that the two fit in 1.5 GiB with dbt, enough to sort new sentences by key
-# (it spills).
-DUCKDB_MEMORY_WHILE_ENCODING = "256MB"
+# DuckDB's memory while the encoder is loaded (830 to 1,030 MiB, in its own process):
+# low enough that the two and dbt's process fit in about 1.5 GiB (the L shop's full
+# build: 1,630 MiB at 256MB, 1,535 MiB at 128MB, bench/build_memory.py), enough to
+# sort new sentences by key (it spills).
+DUCKDB_MEMORY_WHILE_ENCODING = "128MB"
 SENTIMENT_SCHEMA = pa.schema(
     [
         ("text_hash", pa.string()),
