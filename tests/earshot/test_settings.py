@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from earshot import settings
@@ -44,9 +46,13 @@ def _rendered_build_target(environment: dict[str, str]) -> dict:
     from dbt.config.renderer import ProfileRenderer
     from dbt_common.context import set_invocation_context
 
-    set_invocation_context(environment)
     profile = yaml.safe_load((settings.TRANSFORM_DIR / "profiles.yml").read_text())
-    return ProfileRenderer({}).render_data(profile["earshot"]["outputs"]["dev"])
+    set_invocation_context(environment)
+    try:
+        return ProfileRenderer({}).render_data(profile["earshot"]["outputs"]["dev"])
+    finally:
+        # dbt run in this process later reads its environment from here
+        set_invocation_context(dict(os.environ))
 
 
 def test_a_dbt_build_s_threads_and_duckdb_memory_come_from_the_environment(
