@@ -248,9 +248,10 @@ class Encoder:
             if threads:
                 torch.set_num_threads(threads)
             self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-            padding = self._tokenizer.padding or {"pad_id": 0, "pad_token": "[PAD]"}
-            # to the batch's longest text, with the model's own padding token
-            self._tokenizer.enable_padding(pad_id=padding["pad_id"], pad_token=padding["pad_token"])
+            # the model's own padding token, for pool's batches; the tokenizer itself does
+            # not pad, or each of encode's texts would carry its batch's longest length
+            self._pad_id = (self._tokenizer.padding or {"pad_id": 0})["pad_id"]
+            self._tokenizer.no_padding()
             self._tokenizer.enable_truncation(_MAX_TOKENS)
             self._model = AutoModel.from_pretrained(str(model_dir)).eval()
             if tuned is not None:
@@ -277,9 +278,10 @@ class Encoder:
         """Unit-length mean-pooled embeddings of ``texts`` as one padded batch (a torch
         tensor that keeps its gradient, for tuning)."""
         torch = self._torch
-        encoded = self._tokenizer.encode_batch(list(texts))
-        ids = torch.tensor([e.ids for e in encoded])
-        mask = torch.tensor([e.attention_mask for e in encoded])
+        tokens = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        longest = max(map(len, tokens), default=0)
+        ids = torch.tensor([row + [self._pad_id] * (longest - len(row)) for row in tokens])
+        mask = torch.tensor([[1] * len(row) + [0] * (longest - len(row)) for row in tokens])
         return self._pooled(ids, mask)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -287,7 +289,7 @@ class Encoder:
         with it (batched by length in tokens, see ``_BATCH_TOKENS``)."""
         torch = self._torch
         vectors = np.zeros((len(texts), self.base.dimensions), dtype=np.float32)
-        tokens = [e.ids[: sum(e.attention_mask)] for e in self._tokenizer.encode_batch(list(texts))]
+        tokens = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
         by_length: dict[int, list[int]] = {}
         for row, ids in enumerate(tokens):
             by_length.setdefault(len(ids), []).append(row)
