@@ -1,6 +1,7 @@
 """``dagster dev`` as an engineer starts it: through the UI's GraphQL API every asset,
 check, schedule and sensor is there, and a backfill over a partition range succeeds."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -146,12 +147,15 @@ def ui(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[U
                 time.sleep(2)
             yield Ui(url)
         finally:
-            # dagster dev stops in seconds when idle; after the backfill it sometimes
-            # never returned from SIGTERM, and the suite waited out a whole minute
-            os.killpg(process.pid, signal.SIGTERM)
+            # dagster dev shuts its webserver and daemon down itself when it alone is
+            # told to stop; whatever of its group is left after that is killed
+            process.terminate()
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             log.close()
 
