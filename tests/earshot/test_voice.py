@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -83,11 +84,18 @@ TRICKY = [
 
 
 @pytest.fixture(scope="module")
-def readings() -> dict[str, set[str]]:
+def encode() -> Iterator[Callable]:
+    """One encoder for the module's readings, which would each start and load their own."""
+    encoder = voice.encoder()
+    yield encoder.encode
+    encoder.close()
+
+
+@pytest.fixture(scope="module")
+def readings(encode) -> dict[str, set[str]]:
     sentences = [_values(case)[0] for case in TRICKY]
-    return {
-        s: themes for s, (themes, _) in zip(sentences, evaluation.classify(sentences), strict=True)
-    }
+    read = evaluation.classify(sentences, encode=encode)
+    return {s: themes for s, (themes, _) in zip(sentences, read, strict=True)}
 
 
 def _values(case) -> tuple:
@@ -111,21 +119,23 @@ LEARNED_DENIALS = [
 
 
 @pytest.mark.parametrize(("sentence", "expected"), LEARNED_DENIALS)
-def test_the_denial_head_cancels_a_theme_the_rules_miss(sentence: str, expected: set[str]) -> None:
+def test_the_denial_head_cancels_a_theme_the_rules_miss(
+    encode, sentence: str, expected: set[str]
+) -> None:
     assert not any(negation.denies(clause) for clause in negation.clauses(sentence))
     model = VoiceModel.load()
-    assert evaluation.classify([sentence], model=model)[0][0] == expected
+    assert evaluation.classify([sentence], model=model, encode=encode)[0][0] == expected
     without_head = dataclasses.replace(model, denial_threshold=2.0)
-    assert evaluation.classify([sentence], model=without_head)[0][0] > expected
+    assert evaluation.classify([sentence], model=without_head, encode=encode)[0][0] > expected
 
 
-def test_the_denial_head_leaves_a_plain_complaint() -> None:
+def test_the_denial_head_leaves_a_plain_complaint(encode) -> None:
     model = VoiceModel.load()
     complaints = [
         "The price is far too high for what it is.",
         "Delivery took three weeks and nobody answered my emails.",
     ]
-    found = [themes for themes, _ in evaluation.classify(complaints, model=model)]
+    found = [themes for themes, _ in evaluation.classify(complaints, model=model, encode=encode)]
     assert found == [{"price"}, {"shipping"}]
     assert model.denial_threshold == model.manifest["denial_threshold"]
 
@@ -340,13 +350,14 @@ def test_document_sentiment_rule_matches_the_marts() -> None:
     assert evaluation.document_label([], "neutral") == "neutral"
 
 
-def test_whole_reviews_read_with_the_tone_their_stars_give() -> None:
+def test_whole_reviews_read_with_the_tone_their_stars_give(encode) -> None:
     """Neither sentence says "good" outright; the whole review is praise."""
     (_, label), (_, low) = evaluation.classify(
         [
             "Ten out of ten. It has survived two winters of dog walks and still looks new.",
             "Back in the box it goes. Should have read the other reviews first.",
-        ]
+        ],
+        encode=encode,
     )
     assert (label, low) == ("positive", "negative")
 
