@@ -166,6 +166,28 @@ def test_a_peak_adds_up_a_process_and_the_child_it_holds_memory_beside() -> None
     assert max(others for _, others in readings) > 250
 
 
+def test_a_process_listed_under_two_threads_is_counted_once(tmp_path: Path) -> None:
+    """The kernel's per-thread children lists can name one child twice while processes
+    start and end; the tree's memory counts it once."""
+    from _process import _kib, _tree
+
+    def process(pid: int, rss_kib: int, children_by_thread: dict[int, str]) -> None:
+        folder = tmp_path / str(pid)
+        (folder / "task").mkdir(parents=True)
+        (folder / "status").write_text(f"Name:\tp{pid}\nVmRSS:\t{rss_kib} kB\n")
+        for tid, children in children_by_thread.items():
+            (folder / "task" / str(tid)).mkdir()
+            (folder / "task" / str(tid) / "children").write_text(children)
+
+    process(10, 1000, {10: "20 ", 11: "20 30 "})  # 20 on the lists of two of its threads
+    process(20, 5000, {20: ""})
+    process(30, 700, {30: ""})
+
+    found = [(pid, _kib(status, "VmRSS")) for pid, status in _tree(10, proc=tmp_path)]
+
+    assert sorted(found) == [(10, 1000), (20, 5000), (30, 700)]
+
+
 def test_a_run_of_some_groups_takes_the_others_from_the_record(tmp_path: Path) -> None:
     record, warehouse = tmp_path / "steps.json", tmp_path / "day" / "earshot.duckdb"
     everything = suite.Steps(record)
