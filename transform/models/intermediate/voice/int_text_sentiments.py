@@ -21,8 +21,9 @@ gathering each text's vectors into a list held them all in its memory at once
 way, 982 MiB now, and took 49.8 s, not 72; docs/benchmarks.md). The model runs
 after int_sentence_readings (it reads nothing of it): with more than one dbt
 thread (EARSHOT_DBT_THREADS) the two models that load the voice classifier and
-the language model would otherwise hold their memory at the same time. DuckDB's memory is
-capped at DUCKDB_MEMORY while it runs (enrichment.duckdb_memory).
+the language model would otherwise hold their memory at the same time.
+DuckDB's memory is capped at DUCKDB_MEMORY while it runs
+(enrichment.duckdb_memory).
 """
 
 import pyarrow as pa
