@@ -36,3 +36,38 @@ def test_landing_checks_run_in_a_process_whose_main_is_not_a_file() -> None:
     findings = {(name, column): passed for name, column, passed in json.loads(done.stdout)}
     assert findings[("unique", "id")] is False
     assert False in {passed for (name, column), passed in findings.items() if column == "rating"}
+
+
+def test_a_validated_table_is_not_kept_in_memory_after_its_findings(monkeypatch) -> None:
+    import weakref
+
+    import duckdb
+
+    from earshot import landing
+
+    connection = duckdb.connect()
+    connection.execute("create schema raw_judgeme")
+    connection.execute(
+        "create table raw_judgeme.reviews as select range as id, 1 + range % 5 as rating"
+        " from range(1000)"
+    )
+    contract = landing.TableContract("raw_judgeme", "reviews", key=("id",), ratings=("rating",))
+    frames = []
+    read = landing._frame
+
+    def kept_track_of(*args):
+        frame = read(*args)
+        frames.append(weakref.ref(frame))
+        return frame
+
+    monkeypatch.setattr(landing, "_frame", kept_track_of)
+
+    for _ in range(2):
+        findings = landing.validate(connection, contract)
+        assert findings and all(f.passed and f.checked == 1000 for f in findings)
+
+    _, context = landing._context()
+    assert len(frames) == 2
+    assert [frame() for frame in frames] == [None, None]
+    assert not context.data_sources.all()
+    assert not context.suites.all()
