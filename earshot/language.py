@@ -37,7 +37,11 @@ _WORD = re.compile(r"[A-Za-z]+")
 # a short one takes another path through torch, so a sentence with no neighbour
 # of its length is embedded beside a copy of itself. 1.8x the texts/s of one at
 # a time with all-mpnet-base-v2 (bench/encoder_bases.py, docs/benchmarks.md).
-_BATCH_TOKENS = 2048  # tokens in one batch: 64 sentences of 32 tokens
+# A batch's activations are held at once, so batches stay small: embedding 1,500 of
+# the L shop's sentences in batches of 512 tokens peaked at 908 MiB against 1,037 at
+# 2,048, in 38.2 s against 37.5, with the same vectors bit for bit
+# (bench/encoder_memory.py --batch-tokens, docs/benchmarks.md).
+_BATCH_TOKENS = 512  # tokens in one batch: 16 sentences of 32 tokens
 _MAX_TOKENS = 128
 # dbt runs models in threads; two importing transformers at once can each see
 # it half-initialised, so imports and model loading go one at a time.
