@@ -9,7 +9,7 @@ into anonymous memory and mapped files) and its peak after importing torch,
 after loading the shipped encoder (its base and tuned layers), after embedding
 the training texts once and again, and after ``malloc_trim``. ``--trim``
 loads the encoder as its own process does (``earshot/voice/worker.py``),
-giving freed memory back after each batch. With ``--quantize`` it then
+giving freed memory back after each length's batches. With ``--quantize`` it then
 converts the encoder's linear layers to int8 (torch's dynamic quantization),
 embeds the same texts again and prints the cosine between each text's two
 vectors: the classifier's heads were fitted on the float vectors, so a
@@ -74,7 +74,7 @@ def compare_with_shipped(vectors, shipped: bool, arguments: argparse.Namespace) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=600)
-    parser.add_argument("--trim", action="store_true", help="trim after each batch, as the worker")
+    parser.add_argument("--trim", action="store_true", help="trim after each length, as the worker")
     parser.add_argument("--quantize", action="store_true")
     parser.add_argument("--batch-tokens", type=int, help="tokens per batch (default: shipped)")
     parser.add_argument("--warehouse", type=Path, help="embed this warehouse's sentences")

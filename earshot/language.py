@@ -39,8 +39,8 @@ _WORD = re.compile(r"[A-Za-z]+")
 # a time with all-mpnet-base-v2 (bench/encoder_bases.py, docs/benchmarks.md).
 # A batch's activations are held at once, so batches stay small: embedding 1,500 of
 # the L shop's sentences in batches of 512 tokens peaked at 908 MiB against 1,037 at
-# 2,048, in 38.2 s against 37.5, with the same vectors bit for bit
-# (bench/encoder_memory.py --batch-tokens, docs/benchmarks.md).
+# 2,048, in 38.2 s against 37.5, with the same vectors bit for bit, and at 919 MiB
+# in 39.1 s trimmed once a length (bench/encoder_memory.py, docs/benchmarks.md).
 _BATCH_TOKENS = 512  # tokens in one batch: 16 sentences of 32 tokens
 _MAX_TOKENS = 128
 # dbt runs models in threads; two importing transformers at once can each see
@@ -207,8 +207,8 @@ def _libc() -> ctypes.CDLL | None:
 
 def give_back_memory() -> None:
     """Hand the system the memory this process's C allocator holds free (glibc's
-    ``malloc_trim``); a no-op where the C library is not glibc. Called after each of
-    an encoder's batches, so the library is opened once."""
+    ``malloc_trim``); a no-op where the C library is not glibc. Called after each
+    length of an encoder's batches, so the library is opened once."""
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
@@ -221,11 +221,13 @@ class Encoder:
     base's (earshot.voice.tuning writes it); without one, the model as shipped.
     ``threads`` caps the threads torch computes with in this process (see
     ``inference_threads``); without it, torch's default of one per core.
-    ``trim`` gives freed memory back to the system after each batch: a batch's
-    tensors differ in shape with its sentences' length, and glibc's heap keeps
-    what they leave in pieces too small to reuse (an encoder embedding the M
-    shop's sentences grew from 790 to 1,160 MiB; trimmed, to 980 and back to
-    785, in about the same time).
+    ``trim`` gives freed memory back to the system once the batches of one length
+    are done: a batch's tensors differ in shape with its sentences' length, and
+    glibc's heap keeps what they leave in pieces too small to reuse (an encoder
+    embedding the M shop's sentences grew from 790 to 1,160 MiB; trimmed, to 980
+    and back to 785, in about the same time). Trimmed after every batch instead,
+    the pipeline's reading of the dev texts (tests/test_voice_quality.py) took
+    79 to 85 s against 76 s, for 11 MiB less at the peak on L sentences.
     """
 
     def __init__(
@@ -307,8 +309,8 @@ class Encoder:
                     pooled = self._pooled(ids, torch.ones_like(ids))
                     vectors[chunk] = pooled[: len(chunk)].numpy()
                     del pooled, ids
-                    if self._trim:
-                        give_back_memory()
+                if self._trim:
+                    give_back_memory()
         return vectors
 
 
