@@ -186,8 +186,8 @@ def _registered(gx, context, name: str):
             yield suite, source
         finally:
             # the source and its engine refer to each other, so they outlive the
-            # context's reference until a full garbage collection (0.3 s in a Dagster
-            # run's process); what they hold of the batch goes now
+            # context's reference until a full garbage collection (0.3 s in a process
+            # with Dagster's definitions loaded); what they hold of the batch goes now
             batches = source.get_execution_engine().batch_manager
             batches.reset_batch_cache()
             batches.batch_data_cache.clear()

@@ -207,8 +207,9 @@ def _libc() -> ctypes.CDLL | None:
 
 def give_back_memory() -> None:
     """Hand the system the memory this process's C allocator holds free (glibc's
-    ``malloc_trim``); a no-op where the C library is not glibc. Called after each
-    length of an encoder's batches, so the library is opened once."""
+    ``malloc_trim``); a no-op where the C library is not glibc. Called often (after
+    each length of an encoder's batches, after each landing check's table), so the
+    library is opened once."""
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
