@@ -227,18 +227,20 @@ def test_duckdb_memory_waits_for_another_thread_s_model_to_let_go_before_lowerin
 
 
 RELEASE = """
-import os
 from earshot import enrichment
 
-def rss():
-    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+def held():  # MiB in memory or in swap: a machine short of memory may swap idle pages out
+    fields = dict(line.split(":") for line in open("/proc/self/status"))
+    return sum(int(fields[name].split()[0]) for name in ("VmRSS", "VmSwap")) // 1024
 
-blocks = [bytearray(4096) for _ in range(50_000)]  # about 200 MiB, as an encoder's batches
+before = held()
+# About 200 MiB, as an encoder's batches; not zeros, which a kernel may share out of memory
+blocks = [bytearray(b"\x01" * 4096) for _ in range(50_000)]
 kept = blocks[::64]  # a few stay: glibc cannot hand back the heap's top alone
 del blocks
-freed = rss()
+freed = held()
 enrichment.release_memory()
-print(freed, rss())
+print(before, freed, held())
 """
 
 
@@ -246,6 +248,7 @@ def test_memory_freed_by_python_goes_back_to_the_system_once_released() -> None:
     done = subprocess.run(
         [sys.executable, "-c", RELEASE], capture_output=True, text=True, check=True
     )
-    freed, released = map(int, done.stdout.split())
+    before, freed, released = map(int, done.stdout.split())
 
-    assert released < freed - 100  # MiB
+    assert freed > before + 150  # MiB: glibc kept the blocks once Python let go of them
+    assert released < before + 30  # all handed back but the pages the kept blocks are on
