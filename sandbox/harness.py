@@ -38,10 +38,10 @@ def _environment(warehouse: Path, url: str | None = None) -> dict[str, str]:
     }
 
 
-def _run(command: list[str], env: dict[str, str]) -> str:
+def _run(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> str:
     # the project's own interpreter and dbt, with arguments built here
     done = subprocess.run(  # noqa: S603
-        command, env=env, capture_output=True, text=True, check=False, cwd=ROOT
+        command, env=env, capture_output=True, text=True, check=False, cwd=cwd
     )
     if done.returncode != 0:
         raise RuntimeError(
@@ -106,10 +106,36 @@ def dbt_command(
     return command, {**_environment(warehouse), **(settings or {})}
 
 
+# dbt's parse of the project, kept for the harness's next new warehouse (see dbt)
+SHARED_PARSE = ROOT / "transform" / "target" / "harness" / "partial_parse.msgpack"
+
+
 def dbt(warehouse: Path, *arguments: str, settings: dict[str, str] | None = None) -> str:
     """Run one dbt command (``"build"``, ``"build", "--full-refresh"``) on ``warehouse``,
-    with ``settings`` added to its environment."""
-    return _run(*dbt_command(warehouse, *arguments, settings=settings))
+    with ``settings`` added to its environment.
+
+    dbt parses the project alike for every warehouse, but parses all of it again
+    in a new target folder, or when the profile's warehouse path changes. So the
+    command runs in the warehouse's folder and names it by its file name alone,
+    which makes the profile the same for every warehouse the harness builds, and
+    a new target folder starts from the last parse the harness kept; dbt's
+    partial parsing then re-reads only the files that changed since. (A command
+    given ``--vars`` parses all again, as its vars are not the others'.)
+    """
+    command, environment = dbt_command(warehouse, *arguments, settings=settings)
+    environment["EARSHOT_WAREHOUSE"] = warehouse.name
+    parse = warehouse.parent / "dbt_target" / SHARED_PARSE.name
+    shared = "--vars" not in arguments
+    if shared and not parse.exists() and SHARED_PARSE.exists():
+        parse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SHARED_PARSE, parse)
+    printed = _run(command, environment, cwd=warehouse.parent)
+    if shared and parse.exists():  # replaced whole: another process may be copying it
+        SHARED_PARSE.parent.mkdir(parents=True, exist_ok=True)
+        scratch = SHARED_PARSE.with_name(f"{SHARED_PARSE.name}.{os.getpid()}")
+        shutil.copyfile(parse, scratch)
+        scratch.replace(SHARED_PARSE)
+    return printed
 
 
 def build_warehouse(
