@@ -17,6 +17,8 @@ from pathlib import Path
 from sandbox.server import SandboxServer, source_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# dbt's target folder, beside each warehouse (see dbt_command)
+TARGET = "dbt_target"
 SOURCES = ("shopify", "aircall", "judgeme")
 LOAD_EACH = (
     "import sys\n"
@@ -75,9 +77,9 @@ def copy_warehouse(warehouse: Path, folder: Path) -> Path:
     cache), replacing what was there; returns the copy's path."""
     copy = folder / warehouse.name
     shutil.copy(warehouse, copy)
-    shutil.rmtree(folder / "dbt_target", ignore_errors=True)
-    if (warehouse.parent / "dbt_target").exists():
-        shutil.copytree(warehouse.parent / "dbt_target", folder / "dbt_target")
+    shutil.rmtree(folder / TARGET, ignore_errors=True)
+    if (warehouse.parent / TARGET).exists():
+        shutil.copytree(warehouse.parent / TARGET, folder / TARGET)
     return copy
 
 
@@ -99,7 +101,7 @@ def dbt_command(
         "--profiles-dir",
         str(ROOT / "transform"),
         "--target-path",
-        str(workdir / "dbt_target"),
+        str(workdir / TARGET),
         "--log-path",
         str(workdir / "dbt_logs"),
     ]
@@ -124,7 +126,7 @@ def dbt(warehouse: Path, *arguments: str, settings: dict[str, str] | None = None
     """
     command, environment = dbt_command(warehouse, *arguments, settings=settings)
     environment["EARSHOT_WAREHOUSE"] = warehouse.name
-    parse = warehouse.parent / "dbt_target" / SHARED_PARSE.name
+    parse = warehouse.parent / TARGET / SHARED_PARSE.name
     shared = "--vars" not in arguments
     if shared and not parse.exists() and SHARED_PARSE.exists():
         parse.parent.mkdir(parents=True, exist_ok=True)
