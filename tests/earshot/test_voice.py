@@ -190,14 +190,14 @@ def test_tuning_changes_only_the_top_layers(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_the_encoder_puts_tuned_layers_in_place(tmp_path: Path) -> None:
     sentence = ["the zip broke on the first day"]
-    base = language.Encoder(tuning.shipped_base().name).encode(sentence)
+    base = language.reader(tuning.shipped_base().name).encode(sentence)
     tuned = voice.encoder().encode(sentence)
     assert np.isclose(np.linalg.norm(tuned), 1.0)
     assert float(base[0] @ tuned[0]) < 0.999  # the shipped layers are not the wheel's
     stray = tmp_path / "layers.npz"
     np.savez(stray, **{"encoder.layer.99.output.dense.weight": np.zeros(2, np.float16)})
     with pytest.raises(ValueError, match=r"layers\.npz: layers the encoder does not have"):
-        language.Encoder(tuned=stray)
+        language.reader(tuning.shipped_base().name, tuned=stray)
 
 
 def test_reading_multiplies_the_same_features_as_training_without_stacking_them() -> None:
@@ -250,7 +250,7 @@ def test_a_build_embeds_in_the_encoder_s_own_process_and_gets_the_same_vectors()
         env={k: v for k, v in os.environ.items() if k != voice.EMBEDDING_CACHE},
     )
     found = json.loads(done.stdout)
-    in_place = language.Encoder(
+    in_place = language.reader(
         tuning.shipped_base().name, tuning.ENCODER_FILE, threads=language.inference_threads()
     ).encode(texts)
 
