@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -30,3 +33,26 @@ def serve(data: Path, port: int, now: float | None = None) -> tuple[subprocess.P
     )
     server.stdout.readline()  # "sandbox serving ..." once the index is built
     return server, f"http://127.0.0.1:{port}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def twins(shop: Path, url: str | None = None) -> Iterator[str]:
+    """The twins' URL: ``url`` if given, else a server of ``shop`` in a child process on a
+    free port, its clock at the shop's end."""
+    if url:
+        yield url
+        return
+    from sandbox.generate import HISTORY_END
+
+    server, served = serve(shop, free_port(), now=HISTORY_END.timestamp())
+    try:
+        yield served
+    finally:
+        server.terminate()
+        server.wait()

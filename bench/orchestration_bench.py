@@ -21,16 +21,13 @@ import argparse
 import json
 import os
 import resource
-import socket
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
-from _twins import serve
+from _twins import twins
 from dbt_bench import DAILY
 
 from orchestration.defs.transform.assets import environment
@@ -49,26 +46,6 @@ def failed_steps(result: dg.ExecuteInProcessResult) -> list[str]:
         for event in result.all_events
         if event.is_step_failure and event.step_failure_data.error is not None
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def twins(shop: Path, url: str | None) -> Iterator[str]:
-    """The twins' URL: ``url`` if given, else a server of ``shop`` in a child process."""
-    if url:
-        yield url
-        return
-    server, served = serve(shop, free_port(), now=HISTORY_END.timestamp())
-    try:
-        yield served
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def main() -> None:

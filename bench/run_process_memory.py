@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import socket
 import tempfile
 import time
 from pathlib import Path
 
 from _process import own_memory
-from _twins import serve
+from _twins import twins
 
 STARTED = time.perf_counter()
 
@@ -33,22 +32,14 @@ def say(step: str) -> None:
     print(f"{time.perf_counter() - STARTED:6.1f}s  {step}: {own_memory()}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("shop", type=Path)
     arguments = parser.parse_args()
     say("start")
-    from sandbox.generate import HISTORY_END
     from sandbox.server import source_settings
 
-    server, url = serve(arguments.shop, free_port(), now=HISTORY_END.timestamp())
-    try:
+    with twins(arguments.shop) as url:
         work = Path(tempfile.mkdtemp(prefix="earshot-run-memory-"))
         os.environ.update(source_settings(url))
         os.environ["EARSHOT_WAREHOUSE"] = str(work / "earshot.duckdb")
@@ -78,9 +69,6 @@ def main() -> None:
         gc.collect()
         language.give_back_memory()
         say("freed memory given back")
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

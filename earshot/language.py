@@ -298,6 +298,7 @@ class _Encoder:
         return vectors
 
 
+@functools.cache
 def _model_config(model: Base) -> dict:
     """The model's ``config.json`` (transformers' settings: its kind, sizes, tokens)."""
     return json.loads((model.directory() / "config.json").read_text(encoding="utf-8"))
@@ -399,37 +400,33 @@ class MPNetEncoder(_Encoder):
         width, eps, pad = config["hidden_size"], config["layer_norm_eps"], config["pad_token_id"]
         head = width // config["num_attention_heads"]
         batch, length = ids.shape
+
+        def linear(name, values):
+            return f.linear(values, w[f"{name}.weight"], w[f"{name}.bias"])
+
+        def norm(name, values):
+            return f.layer_norm(values, (width,), w[f"{name}.weight"], w[f"{name}.bias"], eps)
+
         real = ids.ne(pad).int()
         positions = (torch.cumsum(real, dim=1).type_as(real) * real).long() + pad
         x = f.embedding(ids, w["embeddings.word_embeddings.weight"]) + f.embedding(
             positions, w["embeddings.position_embeddings.weight"]
         )
-        x = f.layer_norm(
-            x, (width,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps
-        )
+        x = norm("embeddings.LayerNorm", x)
         bias = self._position_bias(length).expand((batch, -1, length, length)).contiguous()
         split = (batch, length, -1, head)
         for layer in range(config["num_hidden_layers"]):
-            at = f"encoder.layer.{layer}."
-
-            def linear(name, values, at=at):
-                return f.linear(values, w[f"{at}{name}.weight"], w[f"{at}{name}.bias"])
-
-            def norm(name, values, at=at):
-                return f.layer_norm(
-                    values, (width,), w[f"{at}{name}.weight"], w[f"{at}{name}.bias"], eps
-                )
-
-            q = linear("attention.attn.q", x).view(split).transpose(1, 2)
-            k = linear("attention.attn.k", x).view(split).transpose(1, 2)
-            v = linear("attention.attn.v", x).view(split).transpose(1, 2)
+            at = f"encoder.layer.{layer}"
+            q = linear(f"{at}.attention.attn.q", x).view(split).transpose(1, 2)
+            k = linear(f"{at}.attention.attn.k", x).view(split).transpose(1, 2)
+            v = linear(f"{at}.attention.attn.v", x).view(split).transpose(1, 2)
             scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(head)
             scores += bias
             context = torch.matmul(f.softmax(scores, dim=-1), v).permute(0, 2, 1, 3).contiguous()
             context = context.view(*context.size()[:-2], width)
-            x = norm("attention.LayerNorm", linear("attention.attn.o", context) + x)
-            inner = f.gelu(linear("intermediate.dense", x))
-            x = norm("output.LayerNorm", linear("output.dense", inner) + x)
+            x = norm(f"{at}.attention.LayerNorm", linear(f"{at}.attention.attn.o", context) + x)
+            inner = f.gelu(linear(f"{at}.intermediate.dense", x))
+            x = norm(f"{at}.output.LayerNorm", linear(f"{at}.output.dense", inner) + x)
         return x
 
 
