@@ -420,7 +420,7 @@ def sql_overhead(warehouse: Path, runs: int, start: float) -> list[Stage]:
 
 def spark_build(shop: Path, work: Path, runs: int, rows: int, full: float) -> list[Stage]:
     """The same shop on Spark: dlt's filesystem destination writes the lake, then
-    ``python -m earshot.lake build`` (register, seed, run, enrich, run), against
+    ``python -m earshot.lake build`` (prepare on Spark, enrich, the rest on Spark), against
     DuckDB's full build. Peak RSS is the Python process's and the processes'
     it starts, Spark's JVM among them, together."""
     lake = work / "lake"

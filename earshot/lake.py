@@ -43,26 +43,33 @@ def raw_path(lake: Path) -> Path:
     return lake / "raw"
 
 
-# how the spark target in transform/profiles.yml names the lake
-_LAKE_IN_PROFILE = re.compile(r"\{\{\s*env_var\('EARSHOT_LAKE',\s*'[^']*'\)\s*\}\}")
+# how the spark target in transform/profiles.yml reads the environment
+_ENV_VAR_IN_PROFILE = re.compile(r"\{\{\s*env_var\('(\w+)',\s*'([^']*)'\)\s*\}\}")
 
 
 def spark_settings(lake: Path) -> dict[str, str]:
     """The Spark session's settings: a catalog and warehouse inside the lake, UTC times.
 
     They are the ``server_side_parameters`` of the ``spark`` target in
-    ``transform/profiles.yml``, read from there with the lake put in place, so
-    Earshot's own steps and dbt share one catalog and one list of settings.
+    ``transform/profiles.yml``, read from there with the lake put in place of
+    ``env_var('EARSHOT_LAKE', ...)`` and any other ``env_var('NAME', 'default')``
+    read as dbt reads it, so Earshot's own steps and dbt share one catalog and
+    one list of settings.
     """
+
+    def value_of(match: re.Match[str]) -> str:
+        name, default = match.groups()
+        return lake.as_posix() if name == "EARSHOT_LAKE" else os.environ.get(name, default)
+
     profiles = yaml.safe_load((PROJECT_ROOT / "transform" / "profiles.yml").read_text())
     parameters = profiles["earshot"]["outputs"]["spark"]["server_side_parameters"]
     settings = {}
     for key, value in parameters.items():
-        rendered = _LAKE_IN_PROFILE.sub(lambda _: lake.as_posix(), str(value))
+        rendered = _ENV_VAR_IN_PROFILE.sub(value_of, str(value))
         if "{{" in rendered:
             raise ValueError(
                 f"transform/profiles.yml, spark target, {key}: {value!r} uses Jinja that "
-                "earshot.lake cannot render; only env_var('EARSHOT_LAKE', ...) is read"
+                "earshot.lake cannot render; only env_var('NAME', 'default') is read"
             )
         settings[key] = rendered
     return settings
@@ -153,73 +160,24 @@ ENRICHMENT_INPUTS = (
     "+stg_aircall__calls",
 )
 ENRICHMENT_SCHEMA = "enrichment"
-
-
-def _write(spark, name: str, table) -> int:
-    """Replace ``enrichment.<name>`` with an Arrow table; return its rows."""
-    frame = (
-        spark.createDataFrame(table)
-        if table.num_rows
-        else spark.createDataFrame([], _spark_schema(table.schema))
-    )
-    frame.write.mode("overwrite").format("parquet").saveAsTable(f"{ENRICHMENT_SCHEMA}.{name}")
-    return table.num_rows
-
-
-def _spark_schema(schema):
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(schema)
-
-
-def enrich(spark, region: str, say=print) -> dict[str, int]:
-    """Run Earshot's Python enrichment on the tables dbt built in ``spark``.
-
-    The same functions as the DuckDB models (:mod:`earshot.enrichment`), on
-    inputs read with Spark SQL, into the ``enrichment`` schema that
-    ``transform/models/engines/spark/`` reads. Returns rows written per table.
-    """
-    from earshot import enrichment, voice
-
-    spark.sql(f"create database if not exists {ENRICHMENT_SCHEMA}")
-    written = {}
-    numbers = [
-        row[0]
-        for row in spark.sql(
-            "select distinct phone_raw from ("
-            " select phone_raw from staging.stg_shopify__customers union all"
-            " select customer_phone_raw as phone_raw from staging.stg_aircall__calls"
-            ") where phone_raw is not null order by phone_raw"
-        ).collect()
-    ]
-    written["int_phone_numbers_normalized"] = _write(
-        spark, "int_phone_numbers_normalized", enrichment.phone_numbers(numbers, region)
-    )
-    seed = [
-        tuple(row) for row in spark.sql("select theme, example from seeds.theme_examples").collect()
-    ]
-    sentences = [
-        tuple(row)
-        for row in spark.sql(
-            "select sentence_hash, min(sentence_text) from intermediate.int_voice_sentences"
-            " group by sentence_hash order by sentence_hash"
-        ).collect()
-    ]
-    say(f"enrichment: scoring {len(sentences):,} distinct sentences")
-    classifier = voice.current(seed)
-    negatable = {
-        row[0]
-        for row in spark.sql("select theme from seeds.theme_taxonomy where negatable").collect()
-    }
-    # one encoder's process for scoring and reading, ended before the texts are read
-    with enrichment.lazy_encoder() as encode:
-        scores = enrichment.sentence_scores(sentences, [example for _, example in seed], encode)
-        written["int_sentence_scores"] = _write(spark, "int_sentence_scores", scores)
-        readings = enrichment.sentence_readings(scores, classifier, negatable, encode)
-    written["int_sentence_readings"] = _write(spark, "int_sentence_readings", readings)
-    # each text's sentences in order, as hashes: their vectors stay in ``scores``, once
-    pairs = spark.sql(
-        """
+# What the enrichment reads, as Spark SQL on the tables dbt built first; each query's
+# rows go to ``<lake>/enrichment/input/<name>.parquet`` for the enrichment to read
+# while no Spark is running.
+ENRICHMENT_QUERIES = {
+    "phone_numbers": (
+        "select distinct phone_raw from ("
+        " select phone_raw from staging.stg_shopify__customers union all"
+        " select customer_phone_raw as phone_raw from staging.stg_aircall__calls"
+        ") where phone_raw is not null order by phone_raw"
+    ),
+    "theme_examples": "select theme, example from seeds.theme_examples",
+    "negatable_themes": "select theme from seeds.theme_taxonomy where negatable",
+    "sentences": (
+        "select sentence_hash, min(sentence_text) as sentence_text"
+        " from intermediate.int_voice_sentences group by sentence_hash order by sentence_hash"
+    ),
+    # each text's sentences in order, as hashes: their vectors stay in the scores, once
+    "text_sentences": """
         select texts.text_hash, sentences.sentence_hash
         from (
             select text_hash, min(document_id) as document_id
@@ -228,12 +186,107 @@ def enrich(spark, region: str, say=print) -> dict[str, int]:
         inner join intermediate.int_voice_sentences as sentences
             on texts.document_id = sentences.document_id
         order by texts.text_hash, sentences.sentence_index
-        """
-    ).toArrow()
+    """,
+}
+
+
+def enrichment_path(lake: Path) -> Path:
+    """The enrichment's folder: its inputs in ``input/``, each table it writes in its own."""
+    return lake / ENRICHMENT_SCHEMA
+
+
+def export_inputs(spark, lake: Path) -> dict[str, int]:
+    """Write each of ``ENRICHMENT_QUERIES``' rows to the lake as Parquet; return their rows."""
+    import pyarrow.parquet as pq
+
+    folder = enrichment_path(lake) / "input"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    for name, query in ENRICHMENT_QUERIES.items():
+        table = spark.sql(query).toArrow()
+        pq.write_table(table, folder / f"{name}.parquet")
+        rows[name] = table.num_rows
+    return rows
+
+
+def _write(lake: Path, name: str, table) -> int:
+    """Replace the enrichment's table ``name`` in the lake with an Arrow table; return its rows.
+
+    Written whole beside the old one and then swapped in, so a failed write leaves the
+    last build's table."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    folder = enrichment_path(lake) / name
+    scratch = folder.with_name(f".{name}.writing")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    pq.write_table(table, scratch / "part-0.parquet")
+    shutil.rmtree(folder, ignore_errors=True)
+    scratch.rename(folder)
+    return table.num_rows
+
+
+def enrich(lake: Path, region: str, say=print) -> dict[str, int]:
+    """Run Earshot's Python enrichment on the inputs :func:`export_inputs` wrote.
+
+    The same functions as the DuckDB models (:mod:`earshot.enrichment`), into
+    ``<lake>/enrichment/<table>/``, which :func:`register_enrichment` puts in the
+    ``enrichment`` schema that ``transform/models/engines/spark/`` reads. No Spark
+    runs meanwhile: the sentence encoder's process never sits beside a JVM. Returns
+    rows written per table.
+    """
+    import pyarrow.parquet as pq
+
+    from earshot import enrichment, voice
+
+    folder = enrichment_path(lake) / "input"
+
+    def rows(name: str) -> list[tuple]:
+        table = pq.read_table(folder / f"{name}.parquet")
+        return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+
+    written = {}
+    numbers = [number for (number,) in rows("phone_numbers")]
+    written["int_phone_numbers_normalized"] = _write(
+        lake, "int_phone_numbers_normalized", enrichment.phone_numbers(numbers, region)
+    )
+    seed = rows("theme_examples")
+    sentences = rows("sentences")
+    say(f"enrichment: scoring {len(sentences):,} distinct sentences")
+    classifier = voice.current(seed)
+    negatable = {theme for (theme,) in rows("negatable_themes")}
+    # one encoder's process for scoring and reading, ended before the texts are read
+    with enrichment.lazy_encoder() as encode:
+        scores = enrichment.sentence_scores(sentences, [example for _, example in seed], encode)
+        written["int_sentence_scores"] = _write(lake, "int_sentence_scores", scores)
+        readings = enrichment.sentence_readings(scores, classifier, negatable, encode)
+    written["int_sentence_readings"] = _write(lake, "int_sentence_readings", readings)
+    pairs = pq.read_table(folder / "text_sentences.parquet")
     written["int_text_sentiments"] = _write(
-        spark, "int_text_sentiments", enrichment.text_sentiments_of(pairs, scores, classifier)
+        lake, "int_text_sentiments", enrichment.text_sentiments_of(pairs, scores, classifier)
     )
     return written
+
+
+# the tables the enrichment writes, each read by the model of its name on Spark
+ENRICHMENT_TABLES = (
+    "int_phone_numbers_normalized",
+    "int_sentence_scores",
+    "int_sentence_readings",
+    "int_text_sentiments",
+)
+
+
+def register_enrichment(spark, lake: Path) -> None:
+    """Register the enrichment's tables in the ``enrichment`` schema, over their folders."""
+    spark.sql(f"create database if not exists {ENRICHMENT_SCHEMA}")
+    for name in ENRICHMENT_TABLES:
+        table = f"{ENRICHMENT_SCHEMA}.`{name}`"
+        spark.sql(f"drop table if exists {table}")
+        location = (enrichment_path(lake) / name).as_posix()
+        spark.sql(f"create table {table} using parquet location '{location}'")
 
 
 def _dbt(lake: Path, *arguments: str) -> None:
@@ -264,24 +317,49 @@ def _dbt(lake: Path, *arguments: str) -> None:
         raise RuntimeError(f"dbt {' '.join(arguments)} failed on Spark: {result.exception or ''}")
 
 
-def build(lake: Path, region: str | None = None, say=print) -> dict[str, int]:
-    """Build every model on Spark from the raw Parquet in ``lake``, in one Spark session.
-
-    Registers the raw tables, loads the seeds, runs the models the enrichment
-    reads, runs the enrichment, then runs every other model. Returns the
-    enrichment's rows per table.
-    """
+def prepare(lake: Path, say=print) -> dict[str, int]:
+    """The build's first half, on Spark: register the raw tables, load the seeds, run the
+    models the enrichment reads and write its inputs to the lake. Returns their rows."""
     os.environ["EARSHOT_LAKE"] = str(lake)
     spark = session(lake)
     tables = register(spark, lake)
     say(f"registered {len(tables)} raw tables from {raw_path(lake)}")
     _dbt(lake, "seed")
-    inputs = " ".join(ENRICHMENT_INPUTS)
-    _dbt(lake, "run", "--select", inputs)
-    written = enrich(spark, region or _project_var("phone_default_region"), say)
-    say("enrichment: " + ", ".join(f"{name} {rows:,}" for name, rows in written.items()))
-    _dbt(lake, "run", "--exclude", inputs)
-    return written
+    _dbt(lake, "run", "--select", " ".join(ENRICHMENT_INPUTS))
+    return export_inputs(spark, lake)
+
+
+def _step(lake: Path, command: str) -> None:
+    """``python -m earshot.lake <command>`` on the lake, in a process of its own."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(  # noqa: S603 - argv is fixed by this module
+        [sys.executable, "-m", "earshot.lake", command, "--lake", str(lake)], check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"python -m earshot.lake {command} --lake {lake} failed (exit {done.returncode});"
+            " its output is above"
+        )
+
+
+def build(lake: Path, say=print) -> None:
+    """Build every model on Spark from the raw Parquet in ``lake``.
+
+    Three steps, so that what one holds is gone before the next starts:
+    :func:`prepare` in a process of its own, whose Spark (a JVM of a gigabyte
+    and more) ends with it; the enrichment (:func:`enrich`) in another, with no
+    Spark beside its sentence encoder's process; then, in this process, Spark
+    again for every other model, the enrichment's tables registered first.
+    """
+    os.environ["EARSHOT_LAKE"] = str(lake)
+    _step(lake, "prepare")
+    _step(lake, "enrich")
+    spark = session(lake)
+    register_enrichment(spark, lake)
+    _dbt(lake, "run", "--exclude", " ".join(ENRICHMENT_INPUTS))
+    say("built every model on Spark")
 
 
 def _project_var(name: str) -> str:
@@ -296,13 +374,19 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m earshot.lake",
         description="Build Earshot's models on Spark from the raw Parquet dlt wrote to the lake.",
     )
-    parser.add_argument("command", choices=["build", "register"])
+    parser.add_argument("command", choices=["build", "prepare", "enrich", "register"])
     parser.add_argument("--lake", type=Path, default=None, help="the lake folder (EARSHOT_LAKE)")
     arguments = parser.parse_args(argv)
     lake = (arguments.lake or lake_path()).resolve()
     if arguments.command == "register":
         tables = register(session(lake), lake)
         print(f"registered {len(tables)} raw tables from {raw_path(lake)}")
+    elif arguments.command == "prepare":
+        rows = prepare(lake)
+        print("enrichment inputs: " + ", ".join(f"{name} {n:,}" for name, n in rows.items()))
+    elif arguments.command == "enrich":
+        written = enrich(lake, _project_var("phone_default_region"))
+        print("enrichment: " + ", ".join(f"{name} {n:,}" for name, n in written.items()))
     else:
         build(lake)
 

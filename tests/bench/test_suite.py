@@ -183,9 +183,46 @@ def test_a_process_listed_under_two_threads_is_counted_once(tmp_path: Path) -> N
     process(20, 5000, {20: ""})
     process(30, 700, {30: ""})
 
-    found = [(pid, _kib(status, "VmRSS")) for pid, status in _tree(10, proc=tmp_path)]
+    # a made-up /proc: its pids are not this machine's processes, so none shares another's memory
+    found = [
+        (pid, _kib(status, "VmRSS"))
+        for pid, status in _tree(10, proc=tmp_path, same_memory=lambda *_: False)
+    ]
 
     assert sorted(found) == [(10, 1000), (20, 5000), (30, 700)]
+
+
+def test_a_child_in_its_parent_s_address_space_is_not_counted_twice(tmp_path: Path) -> None:
+    """Java starts a command with vfork: until the command runs, the child is the JVM's
+    own memory under another pid, and counting it would double the JVM."""
+    from _process import _kib, _tree, shares_memory
+
+    for pid, rss_kib, children in (
+        (10, 900_000, "20 30 "),
+        (20, 900_000, "40 "),
+        (30, 5_000, ""),
+        (40, 1, ""),
+    ):
+        folder = tmp_path / str(pid)
+        (folder / "task" / str(pid)).mkdir(parents=True)
+        (folder / "status").write_text(f"Name:\tp{pid}\nVmRSS:\t{rss_kib} kB\n")
+        (folder / "task" / str(pid) / "children").write_text(children)
+
+    found = _tree(10, proc=tmp_path, same_memory=lambda child, parent: (child, parent) == (20, 10))
+
+    assert sorted((pid, _kib(status, "VmRSS")) for pid, status in found) == [
+        (10, 900_000),
+        (30, 5_000),
+        (40, 1),  # what the vforked child went on to start is its own
+    ]
+    # the kernel's answer for real processes: a process shares its own, not its child's
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)"])
+    try:
+        assert shares_memory(os.getpid(), os.getpid())
+        assert not shares_memory(child.pid, os.getpid())
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_a_run_of_some_groups_takes_the_others_from_the_record(tmp_path: Path) -> None:

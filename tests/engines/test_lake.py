@@ -119,3 +119,28 @@ def test_the_spark_session_takes_the_profile_s_settings_with_the_lake_in_place(
         in settings["spark.hadoop.javax.jdo.option.ConnectionURL"]
     )
     assert not any("{{" in value or "../lake" in value for value in settings.values())
+
+
+def test_the_spark_driver_s_memory_is_read_from_the_environment_as_dbt_reads_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("EARSHOT_SPARK_DRIVER_MEMORY", raising=False)
+    assert lake.spark_settings(tmp_path)["spark.driver.memory"] == "512m"
+
+    monkeypatch.setenv("EARSHOT_SPARK_DRIVER_MEMORY", "4g")
+    assert lake.spark_settings(tmp_path)["spark.driver.memory"] == "4g"
+
+
+def test_an_enrichment_table_is_replaced_whole(tmp_path: Path) -> None:
+    first = pa.table({"phone_raw": ["+1 555"], "phone_e164": ["+1555"]})
+    second = pa.table({"phone_raw": ["a", "b"], "phone_e164": [None, None]})
+
+    assert lake._write(tmp_path, "int_phone_numbers_normalized", first) == 1
+    assert lake._write(tmp_path, "int_phone_numbers_normalized", second) == 2
+
+    folder = lake.enrichment_path(tmp_path) / "int_phone_numbers_normalized"
+    assert [path.name for path in folder.iterdir()] == ["part-0.parquet"]
+    assert pq.read_table(folder).to_pylist() == second.to_pylist()
+    assert sorted(path.name for path in lake.enrichment_path(tmp_path).iterdir()) == [
+        "int_phone_numbers_normalized"
+    ]
