@@ -33,6 +33,7 @@ from dlt.common.schema.utils import has_table_seen_data
 
 from ingestion.columnar import Layout, Spool, declared_problem
 from ingestion.contracts import Contract, Quarantine, declare_columns, parse_timestamp, split_page
+from ingestion.window import Window
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,37 +58,6 @@ class Declared:
     def declare(self) -> None:
         """Type the root table in the source's schema (call it in the source function)."""
         declare_columns(self.layout.root, self.layout.columns)
-
-
-@dataclass(frozen=True)
-class Window:
-    """A span of time to read, as a Dagster partition range asks for it.
-
-    ``end`` is exclusive. A window that ends in the past is a re-read (a
-    backfill): the resource reads what could have changed in that span (the
-    span, less its cursor's ``lag`` at the start) and its cursor stays where
-    it was. A window with no ``end`` reaches now: the resource
-    reads from ``start`` or from its cursor, whichever is earlier, and moves its
-    cursor as any incremental run does.
-    """
-
-    start: datetime
-    end: datetime | None = None
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or (self.end is not None and self.end.tzinfo is None):
-            raise ValueError(f"window bounds must carry a time zone: {self}")
-        if self.end is not None and self.end <= self.start:
-            raise ValueError(f"window ends before it starts: {self.start} to {self.end}")
-
-    def __str__(self) -> str:
-        end = "now" if self.end is None else self.end.isoformat()
-        return f"{self.start.isoformat()} to {end}"
-
-    @property
-    def rereads(self) -> bool:
-        """Whether this window is a bounded re-read that must not move the cursor."""
-        return self.end is not None
 
 
 class Cursor:

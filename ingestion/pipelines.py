@@ -13,14 +13,18 @@ import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import dlt
-from dlt.common.pipeline import ExtractInfo, LoadInfo
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from typing import TYPE_CHECKING
 
 from earshot import lake, warehouse
 from earshot.settings import Settings, duckdb_load_config
-from ingestion.declared import Window
+from ingestion.window import Window
+
+# dlt is imported by the functions that load, not with this module: Dagster's
+# definitions read the tables and datasets below in every process of a run, and
+# only a load's step needs dlt (about 90 MiB and 2 s to import).
+if TYPE_CHECKING:
+    import dlt
+    from dlt.common.pipeline import ExtractInfo, LoadInfo
 
 # Parquet load files: DuckDB copies them in a fraction of the time an INSERT of the
 # same rows takes (bench/ingestion_bench.py; docs/benchmarks.md).
@@ -95,6 +99,9 @@ def destination(settings: Settings) -> dlt.common.destination.TDestinationRefere
     configured ``bucket_url`` (``DESTINATION__FILESYSTEM__BUCKET_URL``, a bucket
     in production), else to the lake's ``raw/`` folder.
     """
+    import dlt
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
     if settings.destination == "duckdb":
         return dlt.destinations.duckdb(
             DuckDbCredentials(str(settings.warehouse), global_config=duckdb_load_config())
@@ -114,6 +121,8 @@ def make_pipeline(
     ``pipeline_suffix`` names a second pipeline into the same schema (the CSV
     exports load beside the API, with their own state).
     """
+    import dlt
+
     return dlt.pipeline(
         pipeline_name=f"earshot_{source_name}{pipeline_suffix}",
         destination=destination(settings),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from ingestion.declared import Window
+from ingestion.window import Window
 
 
 def daily(history_start: str) -> dg.DailyPartitionsDefinition:

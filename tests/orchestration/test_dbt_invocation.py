@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from earshot.settings import Settings
-from ingestion.declared import Window
+from ingestion.window import Window
 from orchestration.defs.resources import EarshotResource
 from orchestration.defs.transform.assets import dbt_vars, environment, window_environment
 
