@@ -1,6 +1,8 @@
 """The Dagster definitions load and the asset graph runs from the APIs to the dashboards."""
 
 import os
+import subprocess
+import sys
 
 import dagster as dg
 import pytest
@@ -96,12 +98,22 @@ def test_manifest_is_stale_once_a_model_changes(tmp_path) -> None:
     assert manifest_is_stale(Project)
 
 
+def run_probe(probe: str, **environment: str) -> str:
+    """What a fresh Python process running ``probe`` printed; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
 def test_a_source_the_shop_has_not_connected_gets_no_load_asset() -> None:
     """With EARSHOT_SOURCES=shopify, Aircall and Judge.me are nothing Dagster would run
     (Earshot's own decisions load whichever vendors a shop connects)."""
-    import subprocess
-    import sys
-
     probe = (
         "import dagster as dg\n"
         "from orchestration.definitions import defs\n"
@@ -109,14 +121,7 @@ def test_a_source_the_shop_has_not_connected_gets_no_load_asset() -> None:
         "print(sorted(k.to_user_string() for k in graph.get_all_asset_keys() "
         "if graph.get(k).is_materializable and k.path[0].startswith('raw_')))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        env={**os.environ, "EARSHOT_SOURCES": "shopify"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    loaded = done.stdout.strip().splitlines()[-1]
+    loaded = run_probe(probe, EARSHOT_SOURCES="shopify").splitlines()[-1]
     assert loaded == (
         "['raw_earshot/decisions', 'raw_shopify/customers', 'raw_shopify/orders', "
         "'raw_shopify/products']"
@@ -126,9 +131,6 @@ def test_a_source_the_shop_has_not_connected_gets_no_load_asset() -> None:
 def test_importing_the_definitions_does_no_work() -> None:
     """Importing parses no dbt project, starts no process and opens no warehouse: the
     definitions are built when Dagster loads them."""
-    import subprocess
-    import sys
-
     probe = (
         # the libraries first: they may look around as they import; Earshot's modules may not
         "import subprocess, duckdb, dagster, dagster_dbt, dlt\n"
@@ -141,29 +143,18 @@ def test_importing_the_definitions_does_no_work() -> None:
         "import orchestration.defs.schedules.definitions, orchestration.defs.publish.assets\n"
         "print('imported')\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "imported"
+    assert run_probe(probe) == "imported"
 
 
 def test_building_the_definitions_leaves_dlt_to_the_steps_that_load() -> None:
     """Every process of a run builds the definitions (a step's own, in production); only a
     load's step needs dlt, about 50 MiB of each other process (267 against 217 MiB)."""
-    import subprocess
-    import sys
-
     probe = (
         "import sys, orchestration.definitions as definitions\n"
         "definitions.defs()\n"
         "print(sorted(name for name in sys.modules if name == 'dlt' or name.startswith('dlt.')))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert run_probe(probe).splitlines()[-1] == "[]"
 
 
 def test_raw_assets_are_keyed_as_the_dbt_sources_meta_names_them(defs: dg.Definitions) -> None:
