@@ -15,6 +15,13 @@ source re-reads that window and dbt reprocesses it).
 Prints each run's wall time and this process's peak RSS so far (dlt's loads run
 in it; dbt runs in processes of its own, which ``bench/suite.py`` measures
 too); docs/benchmarks.md records a run.
+
+``--launch deployed`` runs the job as a deployment does, with the executor
+the definitions give it, on an instance in the work folder with the
+project's ``dagster.yaml`` (its pools); ``--executor multiprocess`` puts
+Dagster's default executor in its place (each step in a process of its own,
+started fresh), for comparison. Read a deployed run's peak over the process
+tree (``bench/suite.py``'s ``run_child``).
 """
 
 import argparse
@@ -30,13 +37,43 @@ import dagster as dg
 from _twins import twins
 from dbt_bench import DAILY
 
+from earshot.settings import PROJECT_ROOT
 from orchestration.defs.transform.assets import environment
 from sandbox.generate import HISTORY_END, SCALES, generate
 from sandbox.server import source_settings
 
 
+def daily_refresh() -> dg.JobDefinition:
+    """The job as the definitions give it, as a deployed run's processes rebuild it."""
+    from orchestration.definitions import defs
+
+    return defs().resolve_job_def("daily_refresh")
+
+
+def daily_refresh_multiprocess() -> dg.JobDefinition:
+    """The job with Dagster's default executor: each step in a process of its own."""
+    return daily_refresh().with_executor_def(dg.multiprocess_executor)
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def instance_for(launch: str, work: Path) -> dg.DagsterInstance:
+    """An instance in memory for ``execute_in_process``; one in ``work`` with the project's
+    dagster.yaml (its pools, no telemetry) for a deployed run."""
+    if launch == "in-process":
+        return dg.DagsterInstance.ephemeral()
+    home = work / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(
+        (PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text(encoding="utf-8")
+    )
+    # each step's process imports this script to rebuild the job, and its helpers
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
+    )
+    return dg.DagsterInstance.from_config(str(home))
 
 
 def failed_steps(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -56,6 +93,17 @@ def main() -> None:
     parser.add_argument("--backfill-days", type=int, default=30, help="0: no backfill run")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--work", type=Path, help="the warehouse's folder (default: a temp dir)")
+    parser.add_argument(
+        "--launch",
+        choices=["in-process", "deployed"],
+        default="in-process",
+        help="execute_in_process, as the tests do, or execute_job, as a deployment launches",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=["multiprocess"],
+        help="with --launch deployed: this executor in place of the definitions' own",
+    )
     parser.add_argument(
         "--twins",
         metavar="URL",
@@ -107,13 +155,26 @@ def main() -> None:
                     {},
                 )
             )
-        with dg.DagsterInstance.ephemeral() as instance:
+        with instance_for(args.launch, work) as instance:
             for label, options, settings in runs:
                 started = time.perf_counter()
                 with environment(settings):
-                    result = job.execute_in_process(
-                        instance=instance, raise_on_error=False, **options
-                    )
+                    if args.launch == "in-process":
+                        result = job.execute_in_process(
+                            instance=instance, raise_on_error=False, **options
+                        )
+                    else:
+                        tags = options.get("tags") or {
+                            "dagster/partition": options["partition_key"]
+                        }
+                        result = dg.execute_job(
+                            dg.reconstructable(
+                                daily_refresh_multiprocess if args.executor else daily_refresh
+                            ),
+                            instance=instance,
+                            tags=tags,
+                            raise_on_error=False,
+                        )
                 seconds = time.perf_counter() - started
                 failed = [
                     e.check_name for e in result.get_asset_check_evaluations() if not e.passed

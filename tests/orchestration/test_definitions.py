@@ -56,6 +56,13 @@ def test_every_warehouse_writer_shares_the_single_writer_pool(defs: dg.Definitio
     assert pools and all(value == {"warehouse"} for value in pools.values()), pools
 
 
+def test_a_run_executes_its_steps_in_its_own_process(defs: dg.Definitions) -> None:
+    """A step per process would build the definitions again for each step (the S shop's
+    nothing-new run: 159.4 s against 44.3 s); the steps that write queue for one slot."""
+    for job in ("daily_refresh", "hourly_voice_load"):
+        assert defs.resolve_job_def(job).executor_def.name == dg.in_process_executor.name
+
+
 def test_daily_schedule_refreshes_everything(defs: dg.Definitions) -> None:
     schedule = defs.resolve_schedule_def("daily_refresh_schedule")
     assert schedule.cron_schedule == "0 5 * * *"
