@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,8 +215,6 @@ def _write(lake: Path, name: str, table) -> int:
 
     Written whole beside the old one and then swapped in, so a failed write leaves the
     last build's table."""
-    import shutil
-
     import pyarrow.parquet as pq
 
     folder = enrichment_path(lake) / name
