@@ -77,9 +77,11 @@ class Loaded:
     """What one load of a source did."""
 
     source: str
-    info: LoadInfo
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows written
     quarantined: int = 0
+    load_ids: tuple[str, ...] = ()
+    # dlt's own account of the load, where it ran in this process
+    info: LoadInfo | None = field(default=None, compare=False)
 
     def describe(self) -> str:
         rows = ", ".join(f"{table} {count:,}" for table, count in sorted(self.rows.items()))
@@ -90,6 +92,24 @@ class Loaded:
                 f"{RAW_DATASETS[self.source]}.quarantine (see the reason column)"
             )
         return text
+
+    def plain(self) -> dict[str, object]:
+        """What the load did as plain values, for a step run in another process."""
+        return {
+            "source": self.source,
+            "rows": dict(self.rows),
+            "quarantined": self.quarantined,
+            "load_ids": list(self.load_ids),
+        }
+
+    @classmethod
+    def from_plain(cls, values: dict) -> Loaded:
+        return cls(
+            values["source"],
+            {table: int(count) for table, count in values["rows"].items()},
+            int(values["quarantined"]),
+            tuple(values["load_ids"]),
+        )
 
 
 def destination(settings: Settings) -> dlt.common.destination.TDestinationReferenceArg:
@@ -196,7 +216,7 @@ def load(
         for table, count in counts.items()
         if not table.startswith("_dlt") and table != "quarantine"
     }
-    return Loaded(name, info, rows, set_aside)
+    return Loaded(name, rows, set_aside, tuple(info.loads_ids), info)
 
 
 def api_source(name: str, window: Window | None = None) -> dlt.sources.DltSource:

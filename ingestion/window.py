@@ -36,3 +36,15 @@ class Window:
     def rereads(self) -> bool:
         """Whether this window is a bounded re-read that must not move the cursor."""
         return self.end is not None
+
+    def plain(self) -> dict[str, str | None]:
+        """The bounds as ISO 8601 text, for a step run in another process."""
+        return {
+            "start": self.start.isoformat(),
+            "end": None if self.end is None else self.end.isoformat(),
+        }
+
+    @classmethod
+    def from_plain(cls, values: dict[str, str | None]) -> Window:
+        end = values.get("end")
+        return cls(datetime.fromisoformat(values["start"]), end and datetime.fromisoformat(end))

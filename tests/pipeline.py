@@ -13,6 +13,8 @@ class PipelineRun:
     result: dg.ExecuteInProcessResult
     warehouse: Path
     published: Path
+    # what the run's steps logged, in order: (step, message)
+    logs: tuple[tuple[str | None, str], ...] = ()
 
 
 def run_everything() -> PipelineRun:
@@ -30,4 +32,5 @@ def run_job(name: str, raise_on_error: bool = True) -> PipelineRun:
         result = job.execute_in_process(
             instance=instance, raise_on_error=raise_on_error, partition_key=today_key()
         )
-    return PipelineRun(result, settings.warehouse_path(), settings.published_path())
+        logs = tuple((e.step_key, e.user_message) for e in instance.all_logs(result.run_id))
+    return PipelineRun(result, settings.warehouse_path(), settings.published_path(), logs)

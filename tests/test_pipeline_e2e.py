@@ -42,6 +42,28 @@ def test_every_step_and_check_succeeds(pipeline_run: PipelineRun) -> None:
         assert loaded[raw]["quarantined"].value == 0
 
 
+def test_the_loads_and_checks_worker_ends_before_dbt_builds(pipeline_run: PipelineRun) -> None:
+    """One worker process serves the run's loads and landing checks, and the dbt step ends it
+    before dbt starts (dlt's and Great Expectations' memory is not held beside dbt's)."""
+    logs = pipeline_run.logs
+    started = [i for i, (_, said) in enumerate(logs) if "started the worker process" in said]
+    ended = [i for i, (_, said) in enumerate(logs) if "ended the worker process" in said]
+    assert len(started) == 1
+    assert len(ended) == 1
+    assert logs[started[0]][0].startswith("load_")
+    dbt_step = logs[ended[0]][0]
+    assert "dbt" in dbt_step
+    dbt_ran = [
+        i for i, (step, said) in enumerate(logs) if step == dbt_step and "dbt command" in said
+    ]
+    assert dbt_ran
+    assert ended[0] < min(dbt_ran)
+    worked = [
+        i for i, (step, _) in enumerate(logs) if (step or "").startswith(("load_", "landing"))
+    ]
+    assert max(worked) < ended[0]
+
+
 def test_the_scheduled_build_runs_data_tests_and_leaves_unit_tests_out(
     pipeline_run: PipelineRun,
 ) -> None:

@@ -7,10 +7,11 @@ from contextlib import contextmanager
 
 import dagster as dg
 import duckdb
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from earshot import warehouse
 from earshot.settings import HISTORY_START, PROJECT_ROOT, SOURCES, Settings
+from orchestration.worker import StepWorker
 
 
 class EarshotResource(dg.ConfigurableResource):
@@ -23,6 +24,7 @@ class EarshotResource(dg.ConfigurableResource):
     destination: str = "duckdb"
     history_start: str = HISTORY_START
     exports: str = str(PROJECT_ROOT / "exports")
+    _worker: StepWorker | None = PrivateAttr(default=None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EarshotResource:
@@ -46,3 +48,25 @@ class EarshotResource(dg.ConfigurableResource):
         settings = self.settings
         with warehouse.connect(settings.warehouse, settings.lock_path, read_only, say) as conn:
             yield conn
+
+    def worker(self, say: Callable[[str], None] | None = None) -> StepWorker:
+        """The run's process for loads and landing checks (``orchestration.worker``): started
+        by the first step that needs it, kept for the run's later ones."""
+        if self._worker is None or not self._worker.alive:
+            self._worker = StepWorker()
+            if say is not None:
+                say(f"started the worker process for loads and checks (pid {self._worker.pid})")
+        return self._worker
+
+    def end_worker(self, say: Callable[[str], None] | None = None) -> None:
+        """End the worker, if this run started one: before dbt builds, so that dlt's and
+        Great Expectations' memory is not held beside dbt's and the encoder's."""
+        if self._worker is None:
+            return
+        worker, self._worker = self._worker, None
+        worker.close()
+        if say is not None:
+            say(f"ended the worker process for loads and checks (pid {worker.pid})")
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.end_worker()

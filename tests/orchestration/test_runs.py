@@ -282,6 +282,51 @@ def test_two_runs_launched_at_once_both_succeed_and_load_nothing_twice(
             ).fetchone() == (expected, expected), table
 
 
+def test_a_runs_loads_and_checks_run_in_one_worker_process_that_the_run_ends(serve) -> None:
+    """dlt and Great Expectations are imported by the run's worker process, not the run's
+    own, which is alive beside dbt's and the encoder's; the run's steps share one worker,
+    and it has ended when the run has."""
+    shop = serve(name="worker")
+    probe = (
+        "import os, sys, dagster as dg\n"
+        "from pathlib import Path\n"
+        "from orchestration.definitions import defs\n"
+        "from orchestration.defs.partitions import today_key\n"
+        "keys = [dg.AssetKey(['raw_shopify', t]) for t in ('orders', 'customers', 'products')]\n"
+        "keys.append(dg.AssetKey(['raw_judgeme', 'reviews']))\n"
+        "job = defs().resolve_job_def('daily_refresh')\n"
+        "with dg.DagsterInstance.ephemeral() as instance:\n"
+        "    result = job.execute_in_process(instance=instance, partition_key=today_key(),"
+        " asset_selection=keys)\n"
+        "    said = [e.user_message for e in instance.all_logs(result.run_id)]\n"
+        "print(result.success)\n"
+        "print(sorted({e.asset_key.path[0] for e in result.get_asset_materialization_events()}))\n"
+        "print(sorted({(c.check_name, c.passed) for c in result.get_asset_check_evaluations()}))\n"
+        "print(sorted(n for n in ('dlt', 'great_expectations') if n in sys.modules))\n"
+        "print(sum('started the worker process' in m for m in said))\n"
+        "workers = [p for p in Path('/proc').glob('[0-9]*/cmdline')"
+        " if b'-m\\x00orchestration.worker' in p.read_bytes()]\n"
+        "print(len(workers))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, **shop.environment},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    success, loaded, checks, imported, started, workers_left = done.stdout.splitlines()[-6:]
+    assert success == "True"
+    assert loaded == "['raw_judgeme', 'raw_shopify']"
+    landing = ("dbt_source_freshness", "landing_contract", "quarantine_share", "rows_not_emptied")
+    assert checks == str([(name, True) for name in landing])
+    assert imported == "[]"
+    assert started == "1"
+    assert workers_left == "0"
+
+
 CALLS_HEADER = (
     "date (TZ offset incl.),time (TZ offset incl.),duration (total),duration (in call),"
     "from,to,answered,missed_call_reason,user,comments,tags\n"

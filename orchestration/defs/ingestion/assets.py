@@ -1,8 +1,9 @@
 """One asset per raw table a vendor API fills, loaded a source at a time.
 
 Each source's assets are one step that calls :func:`ingestion.pipelines.load_source`,
-the same load the command line runs. They are partitioned by day: a backfill of
-a range re-reads that window from the API and merges it, in one run.
+the same load the command line runs, in the run's worker process
+(``orchestration.worker``). They are partitioned by day: a backfill of a range
+re-reads that window from the API and merges it, in one run.
 """
 
 from collections.abc import Iterator
@@ -71,9 +72,8 @@ def source_assets(source: str, partitions_def: dg.PartitionsDefinition) -> dg.As
             f"{source}: reading "
             + ("on from the cursors" if window is None or not window.rereads else f"{window}")
         )
-        loaded = pipelines.load_source(
-            source, earshot.settings, window=window, say=context.log.info
-        )
+        say = context.log.info
+        loaded = earshot.worker(say).load_source(source, earshot.settings, window, say)
         context.log.info(loaded.describe())
         if loaded.quarantined:
             context.log.warning(
@@ -86,7 +86,7 @@ def source_assets(source: str, partitions_def: dg.PartitionsDefinition) -> dg.As
                 metadata={
                     "rows_loaded": rows_of(loaded, table),
                     "quarantined": loaded.quarantined,
-                    "load_ids": ", ".join(loaded.info.loads_ids),
+                    "load_ids": ", ".join(loaded.load_ids),
                     "window": str(window) if window else "from the cursor",
                 },
             )

@@ -43,7 +43,8 @@ def recorded_decisions(
     if not folder.is_dir():
         context.log.info(f"{folder} does not exist: no decisions recorded yet")
         return dg.MaterializeResult(metadata={"rows_loaded": 0, "folder": str(folder)})
-    loaded = pipelines.load_decisions(str(folder), earshot.settings, say=context.log.info)
+    say = context.log.info
+    loaded = earshot.worker(say).load_decisions(str(folder), earshot.settings, say)
     context.log.info(loaded.describe())
     if loaded.quarantined:
         context.log.warning(

@@ -57,7 +57,8 @@ def export_assets(vendor: str) -> dg.AssetsDefinition:
         if not folder.is_dir():
             context.log.info(f"{folder} does not exist: no {vendor} exports to load")
             return dg.MaterializeResult(metadata={"rows_loaded": 0, "folder": str(folder)})
-        loaded = pipelines.load_exports(vendor, str(folder), earshot.settings, say=context.log.info)
+        say = context.log.info
+        loaded = earshot.worker(say).load_exports(vendor, str(folder), earshot.settings, say)
         context.log.info(loaded.describe())
         return dg.MaterializeResult(
             metadata={

@@ -141,6 +141,8 @@ def transform_assets(
     ) -> Iterator[Any]:
         window = partitions.window_of(context)
         args = build_args(earshot)
+        # the loads' and checks' worker ends before dbt and the encoder start
+        earshot.end_worker(say=context.log.info)
         with earshot.lock(say=context.log.info):
             with environment(window_environment(window)):
                 invocation = dbt.cli(
