@@ -4,32 +4,36 @@
 
 SHOP is a sandbox shop's folder (``python -m sandbox generate``, or the one
 ``make bench`` caches in ``.earshot/bench/shop-<scale>-7``). A ``daily_refresh``
-run executes in one process: it loads Dagster's definitions, loads each source
-with dlt, validates the raw tables with Great Expectations, and then runs the
-dbt build (and the encoder's process under it) beside all of that. This does
-the same steps in one fresh process, on a fresh warehouse, with the twins
-serving the shop from a child process, and prints the process's RSS (anonymous
-memory and mapped files) after each, and after freed memory is given back. The
+run executes its steps in one process: it loads Dagster's definitions, has its
+worker process (``orchestration.worker``) load each source with dlt and
+validate the raw tables with Great Expectations, ends the worker, and then runs
+the dbt build (and the encoder's process under it) beside what is left. This
+does the same steps from one fresh process, on a fresh warehouse, with the
+twins serving the shop from a child process, and prints this process's RSS
+(anonymous memory and mapped files) and the worker's after each. The
 difference between two lines is what that step leaves in the run's process.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import tempfile
 import time
 from pathlib import Path
 
-from _process import own_memory
+from _process import memory_mib, own_memory
 from _twins import twins
 
 STARTED = time.perf_counter()
 
 
-def say(step: str) -> None:
-    print(f"{time.perf_counter() - STARTED:6.1f}s  {step}: {own_memory()}", flush=True)
+def say(step: str, worker: int | None = None) -> None:
+    line = f"{time.perf_counter() - STARTED:6.1f}s  {step}: {own_memory()}"
+    if worker is not None:
+        held = memory_mib(worker)
+        line += f"; the worker's RSS {held.get('VmRSS', 0):,} MiB, peak {held.get('VmHWM', 0):,}"
+    print(line, flush=True)
 
 
 def main() -> None:
@@ -48,27 +52,20 @@ def main() -> None:
 
         defs()
         say("Dagster's definitions loaded")
-        import duckdb
-
-        from earshot import landing, language
+        from earshot import landing
         from earshot.settings import Settings
-        from ingestion import pipelines
+        from orchestration.worker import StepWorker
 
         settings = Settings.from_env()
+        worker = StepWorker()
         for source in ("shopify", "aircall", "judgeme"):
-            pipelines.load_source(source, settings)
-            say(f"{source} loaded")
-        gc.collect()
-        language.give_back_memory()
-        say("freed memory given back")
-        with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
-            for contracts in landing.CONTRACTS.values():
-                for contract in contracts:
-                    landing.validate(connection, contract)
-        say("every landing contract validated (Great Expectations)")
-        gc.collect()
-        language.give_back_memory()
-        say("freed memory given back")
+            worker.load_source(source, settings, None)
+            say(f"{source} loaded", worker.pid)
+        contracts = [(c.schema, c.table) for group in landing.CONTRACTS.values() for c in group]
+        worker.validate(settings, contracts)
+        say("every landing contract validated (Great Expectations)", worker.pid)
+        worker.close()
+        say("the worker ended, as the dbt step ends it")
 
 
 if __name__ == "__main__":
