@@ -12,9 +12,10 @@ on from the cursors, the checks, the dbt build and publication), then a
 backfill of the last ``--backfill-days`` days of the shop as one run (each
 source re-reads that window and dbt reprocesses it).
 
-Prints each run's wall time and this process's peak RSS so far (dlt's loads run
-in it; dbt runs in processes of its own, which ``bench/suite.py`` measures
-too); docs/benchmarks.md records a run.
+Prints each run's wall time and this process's peak RSS so far (the run's own
+process: the loads and checks run in its worker process, and dbt in processes
+of its own, which ``bench/suite.py`` measures too); docs/benchmarks.md records
+a run.
 
 ``--launch deployed`` runs the job as a deployment does, with the executor
 the definitions give it, on an instance in the work folder with the
