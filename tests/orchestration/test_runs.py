@@ -304,9 +304,15 @@ def test_a_runs_loads_and_checks_run_in_one_worker_process_that_the_run_ends(ser
         "print(sorted({(c.check_name, c.passed) for c in result.get_asset_check_evaluations()}))\n"
         "print(sorted(n for n in ('dlt', 'great_expectations') if n in sys.modules))\n"
         "print(sum('started the worker process' in m for m in said))\n"
-        "workers = [p for p in Path('/proc').glob('[0-9]*/cmdline')"
-        " if b'-m\\x00orchestration.worker' in p.read_bytes()]\n"
-        "print(len(workers))\n"
+        "mine = str(os.getpid())\n"
+        "def worker_of_mine(proc):\n"
+        "    try:\n"
+        "        parent = (proc / 'stat').read_text().rsplit(')', 1)[1].split()[1]\n"
+        "        command = (proc / 'cmdline').read_bytes()\n"
+        "    except OSError:\n"
+        "        return False\n"
+        "    return parent == mine and b'-m\\x00orchestration.worker' in command\n"
+        "print(sum(worker_of_mine(p) for p in Path('/proc').glob('[0-9]*')))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
