@@ -73,18 +73,32 @@ def _kib(status: str, field: str) -> int:
     return 0
 
 
+def _pss_kib(pid: int, status: str, proc: Path = Path("/proc")) -> int:
+    """KiB of ``pid``'s proportional set size: each page it maps, divided by the
+    number of processes mapping it; its RSS where the kernel does not say."""
+    try:
+        rollup = (proc / str(pid) / "smaps_rollup").read_text()
+    except OSError:
+        return _kib(status, "VmRSS")
+    return _kib(rollup, "Pss") or _kib(status, "VmRSS")
+
+
 def high_water(pid: int) -> int:
     """Bytes: the most memory ``pid`` and its descendants hold together, as far as one
-    reading shows: the larger of the sum of their RSS now and the largest one's own
-    peak (VmHWM); 0 once they are gone.
+    reading shows: the larger of the sum of their proportional set sizes now and the
+    largest one's own peak RSS (VmHWM); 0 once they are gone.
 
     Read at each poll of :func:`run_child`, the sum is what the machine must hold
     for the whole command at that moment (a dbt build and its encoder's process,
-    say); a process's own peak catches what falls between two readings."""
+    say); a process's own peak catches what falls between two readings. The sum
+    is of PSS, not RSS: a worker forked from its parent (dlt's normalize workers)
+    shares the parent's pages until either writes them, and a sum of RSS counts
+    each shared page once in every process that maps it (``/proc/PID/smaps_rollup``;
+    RSS where a kernel has no such file)."""
     peak = together = 0
-    for _, status in _tree(pid):
+    for current, status in _tree(pid):
         peak = max(peak, _kib(status, "VmHWM") * 1024)
-        together += _kib(status, "VmRSS") * 1024
+        together += _pss_kib(current, status) * 1024
     return max(peak, together)
 
 

@@ -166,6 +166,28 @@ def test_a_peak_adds_up_a_process_and_the_child_it_holds_memory_beside() -> None
     assert max(others for _, others in readings) > 250
 
 
+def test_a_peak_counts_once_the_pages_a_forked_worker_shares_with_its_parent() -> None:
+    """dlt forks its normalize workers: until one writes a page, the page is the
+    parent's and the worker's at once, and the machine holds it once."""
+    from _process import run_child
+
+    parent = (
+        "import os, time\n"
+        "block = bytearray(300 * 2**20)\n"
+        "block[::4096] = b'p' * (len(block) // 4096)\n"
+        "if os.fork() == 0:\n"
+        "    time.sleep(1.5)\n"
+        "    os._exit(0)\n"
+        "time.sleep(1.5)\n"
+        "os.wait()\n"
+    )
+
+    _, peak = run_child([sys.executable, "-c", parent], dict(os.environ))
+
+    # both map the 300 MiB for 1.5 s: a sum of their RSS would read over 600
+    assert 300 * 2**20 < peak < 450 * 2**20
+
+
 def test_a_process_listed_under_two_threads_is_counted_once(tmp_path: Path) -> None:
     """The kernel's per-thread children lists can name one child twice while processes
     start and end; the tree's memory counts it once."""
