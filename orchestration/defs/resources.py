@@ -52,7 +52,11 @@ class EarshotResource(dg.ConfigurableResource):
     def worker(self, say: Callable[[str], None] | None = None) -> StepWorker:
         """The run's process for loads and landing checks (``orchestration.worker``): started
         by the first step that needs it, kept for the run's later ones."""
-        if self._worker is None or not self._worker.alive:
+        if self._worker is not None and not self._worker.alive:
+            # died in an earlier step (killed for memory, say): reaped before its successor
+            self._worker.close()
+            self._worker = None
+        if self._worker is None:
             self._worker = StepWorker()
             if say is not None:
                 say(f"started the worker process for loads and checks (pid {self._worker.pid})")

@@ -3,6 +3,7 @@ and what it says when a call fails or the process dies."""
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -106,3 +107,30 @@ def test_a_closed_worker_has_ended(worker: StepWorker) -> None:
     worker.close()
     assert not worker.alive
     assert not Path(f"/proc/{worker.pid}").exists()
+
+
+def test_a_run_whose_worker_died_gets_a_new_one_for_its_next_step(
+    settings: Settings, warehouse: Path
+) -> None:
+    """A step's retry after its worker was killed (for memory, say) must not reach the
+    dead process: the run's resource starts another and reaps the dead one."""
+    from orchestration.defs.resources import EarshotResource
+
+    earshot = EarshotResource(**settings.plain())
+    said: list[str] = []
+    try:
+        dead = earshot.worker(said.append)
+        os.kill(dead.pid, signal.SIGKILL)
+        while dead.alive:  # the kill lands before the next step asks
+            time.sleep(0.05)
+
+        again = earshot.worker(said.append)
+
+        assert again.pid != dead.pid and again.alive
+        assert again.validate(settings, []) == []
+        assert said == [
+            f"started the worker process for loads and checks (pid {pid})"
+            for pid in (dead.pid, again.pid)
+        ]
+    finally:
+        earshot.end_worker()
