@@ -519,13 +519,17 @@ def table(scale: str, runs: int, stages: list[Stage], sizes: dict[str, int], ste
             else []
         ),
         "",
-        "| stage | rows | wall time | rows/s | peak RSS | baseline (same run) | ratio |",
+        "| stage | rows | wall time | rows/s | peak memory | baseline (same run) | ratio |",
         "|---|---|---|---|---|---|---|",
         *("| " + " | ".join(stage.cells()) + " |" for stage in stages),
         "",
         "Sizes: "
         + ", ".join(f"{name} {size / MiB:,.1f} MiB" for name, size in sizes.items())
         + ".",
+        "",
+        "Peak memory is a stage's processes together (`bench/_process.py`): at each "
+        "reading, the sum of their proportional set sizes, or the largest one's own "
+        "peak RSS where that is more.",
     ]
     return "\n".join(lines)
 
