@@ -102,6 +102,12 @@ def high_water(pid: int) -> int:
     return max(peak, together)
 
 
+def held_together(pid: int) -> int:
+    """Bytes ``pid`` and its descendants hold now: the sum of their proportional set
+    sizes (see :func:`high_water`), without any one's earlier peak."""
+    return sum(_pss_kib(current, status) * 1024 for current, status in _tree(pid))
+
+
 def tree_rss_mib(pid: int) -> tuple[int, int]:
     """MiB of RSS now: ``pid``'s own, and its descendants' together."""
     own = others = 0

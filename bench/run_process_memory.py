@@ -10,8 +10,11 @@ validate the raw tables with Great Expectations, ends the worker, and then runs
 the dbt build (and the encoder's process under it) beside what is left. This
 does the same steps from one fresh process, on a fresh warehouse, with the
 twins serving the shop from a child process, and prints this process's RSS
-(anonymous memory and mapped files) and the worker's after each. The
-difference between two lines is what that step leaves in the run's process.
+(anonymous memory and mapped files) and the worker's after each, with the
+most the worker's processes held together during the step (dlt's normalize
+workers, forked from it, among them: the sum of their proportional set sizes,
+``bench/_process.py``'s ``held_together``, read every 0.2 s). The difference
+between two lines is what that step leaves in the run's process.
 """
 
 from __future__ import annotations
@@ -19,20 +22,45 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from _process import memory_mib, own_memory
+from _process import POLL_SECONDS, held_together, memory_mib, own_memory
 from _twins import twins
 
 STARTED = time.perf_counter()
 
 
-def say(step: str, worker: int | None = None) -> None:
+class TreePeak:
+    """The most a process and its descendants hold together, read in a thread until
+    :meth:`taken`, which starts the next step's reading."""
+
+    def __init__(self, pid: int) -> None:
+        self._pid, self._peak, self._lock = pid, 0, threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            held = held_together(self._pid)
+            with self._lock:
+                self._peak = max(self._peak, held)
+            time.sleep(POLL_SECONDS)
+
+    def taken(self) -> int:
+        """MiB: the peak since the last call."""
+        with self._lock:
+            peak, self._peak = self._peak, 0
+        return peak // 2**20
+
+
+def say(step: str, worker: int | None = None, together: TreePeak | None = None) -> None:
     line = f"{time.perf_counter() - STARTED:6.1f}s  {step}: {own_memory()}"
     if worker is not None:
         held = memory_mib(worker)
         line += f"; the worker's RSS {held.get('VmRSS', 0):,} MiB, peak {held.get('VmHWM', 0):,}"
+    if together is not None:
+        line += f"; its processes together at most {together.taken():,} MiB during the step"
     print(line, flush=True)
 
 
@@ -58,12 +86,13 @@ def main() -> None:
 
         settings = Settings.from_env()
         worker = StepWorker()
+        together = TreePeak(worker.pid)
         for source in ("shopify", "aircall", "judgeme"):
             worker.load_source(source, settings, None)
-            say(f"{source} loaded", worker.pid)
+            say(f"{source} loaded", worker.pid, together)
         contracts = [(c.schema, c.table) for group in landing.CONTRACTS.values() for c in group]
         worker.validate(settings, contracts)
-        say("every landing contract validated (Great Expectations)", worker.pid)
+        say("every landing contract validated (Great Expectations)", worker.pid, together)
         worker.close()
         say("the worker ended, as the dbt step ends it")
 
