@@ -522,10 +522,16 @@ def table(scale: str, runs: int, stages: list[Stage], sizes: dict[str, int], ste
         "| stage | rows | wall time | rows/s | peak memory | baseline (same run) | ratio |",
         "|---|---|---|---|---|---|---|",
         *("| " + " | ".join(stage.cells()) + " |" for stage in stages),
-        "",
-        "Sizes: "
-        + ", ".join(f"{name} {size / MiB:,.1f} MiB" for name, size in sizes.items())
-        + ".",
+        *(
+            [
+                "",
+                "Sizes: "
+                + ", ".join(f"{name} {size / MiB:,.1f} MiB" for name, size in sizes.items())
+                + ".",
+            ]
+            if sizes
+            else []
+        ),
         "",
         "Peak memory is a stage's processes together (`bench/_process.py`): at each "
         "reading, the sum of their proportional set sizes, or the largest one's own "

@@ -296,6 +296,8 @@ def test_a_table_measured_across_runs_names_each_commit(tmp_path: Path) -> None:
 
     assert "aaa1111 on 2026-12-01; bbb2222 on 2026-12-02" in text
     assert "load shopify (dlt, from the API) | 10 | 1.0 s" in text
+    assert "Sizes" not in text  # no stage that sizes a warehouse ran
+    assert "sum of their proportional set sizes" in text
 
 
 def asdict_stage(seconds: float) -> dict:
