@@ -534,8 +534,8 @@ def table(scale: str, runs: int, stages: list[Stage], sizes: dict[str, int], ste
         ),
         "",
         "Peak memory is a stage's processes together (`bench/_process.py`): at each "
-        "reading, the sum of their proportional set sizes, or the largest one's own "
-        "peak RSS where that is more.",
+        "reading, the sum of their proportional set sizes (from ee10a6a on; of their "
+        "RSS before), or the largest one's own peak RSS where that is more.",
     ]
     return "\n".join(lines)
 
