@@ -73,11 +73,12 @@ def _kib(status: str, field: str) -> int:
     return 0
 
 
-def _pss_kib(pid: int, status: str, proc: Path = Path("/proc")) -> int:
+def _pss_kib(pid: int, status: str) -> int:
     """KiB of ``pid``'s proportional set size: each page it maps, divided by the
-    number of processes mapping it; its RSS where the kernel does not say."""
+    number of processes mapping it; its RSS (from ``status``) where the kernel does
+    not say."""
     try:
-        rollup = (proc / str(pid) / "smaps_rollup").read_text()
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
     except OSError:
         return _kib(status, "VmRSS")
     return _kib(rollup, "Pss") or _kib(status, "VmRSS")

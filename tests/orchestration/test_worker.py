@@ -113,7 +113,7 @@ def test_a_run_whose_worker_died_gets_a_new_one_for_its_next_step(
     settings: Settings, warehouse: Path
 ) -> None:
     """A step's retry after its worker was killed (for memory, say) must not reach the
-    dead process: the run's resource starts another and reaps the dead one."""
+    dead process: the run's resource starts another."""
     from orchestration.defs.resources import EarshotResource
 
     earshot = EarshotResource(**settings.plain())
