@@ -7,9 +7,10 @@ the one ``make bench SCALE=L`` caches in ``.earshot/bench/shop-L-7``). The
 twins serve it in a child process with rate limits off; the source then loads
 into a fresh warehouse in this process, as ``python -m ingestion.<source>``
 would, and each spool step prints the process's RSS and its peak so far:
-reading the spooled records into DuckDB, unnesting a child list, the first
-and last Arrow batch of each table. The last line is the whole load's time
-and peak. ``--memory-limit`` sets ``EARSHOT_DUCKDB_MEMORY_LIMIT`` for the load.
+reading the spooled records into DuckDB, unnesting a child list, staging a
+table's batches on disk, the first and last batch of each table read back.
+The last line is the whole load's time and peak. ``--memory-limit`` sets
+``EARSHOT_DUCKDB_MEMORY_LIMIT`` for the load.
 """
 
 from __future__ import annotations
@@ -38,25 +39,28 @@ def traced(name: str, step: Callable) -> Callable:
         table = spool.layout.root
         if name == "_unnest":
             table += "." + ".".join(arguments[1])
-        elif name == "_batches":
+        elif name == "_stage":
             table = arguments[1]
         say(f"{table} {name.strip('_')} starts")
         result = step(spool, *arguments, **options)
-        if name != "_batches":
-            say(f"{table} {name.strip('_')} done")
-            return result
-        return batches(table, result)
+        say(f"{table} {name.strip('_')} done")
+        return result
 
     return run
 
 
-def batches(table: str, made: Iterator) -> Iterator:
-    count = 0
-    for count, batch in enumerate(made, 1):
-        if count == 1:
-            say(f"{table} first batch")
-        yield batch
-    say(f"{table} {count} batches")
+def read_back(step: Callable) -> Callable:
+    """``Spool._read_back`` printing the memory at a table's first and last batch."""
+
+    def run(table: str, path: Path) -> Iterator:
+        count = 0
+        for count, item in enumerate(step(table, path), 1):
+            if count == 1:
+                say(f"{table} first batch")
+            yield item
+        say(f"{table} {count} batches")
+
+    return staticmethod(run)
 
 
 def main() -> None:
@@ -81,8 +85,9 @@ def main() -> None:
         from ingestion import columnar
         from ingestion.pipelines import run_source
 
-        for name in ("_read", "_unnest", "_batches"):
+        for name in ("_read", "_unnest", "_stage"):
             setattr(columnar.Spool, name, traced(name, getattr(columnar.Spool, name)))
+        columnar.Spool._read_back = read_back(columnar.Spool._read_back)
         say(f"twins serving {args.shop}; loading {args.source}")
         run_source(args.source)
         say(f"{args.source} loaded")

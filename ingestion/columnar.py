@@ -49,6 +49,9 @@ from ingestion.contracts import TYPE_CHECKS
 
 BATCH_ROWS = 50_000
 SAMPLE_ROWS = 20_480
+# a staged table's batches on disk, LZ4-compressed: as quick to write as uncompressed and
+# about a fifth of the bytes (a million call-like rows: 0.27 s, 26 MB against 0.26 s, 145 MB)
+STAGED = pa.ipc.IpcWriteOptions(compression="lz4")
 # dlt's merge, told the staged rows are already unique by key (see above)
 DEDUPLICATED_MERGE = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
 
@@ -262,40 +265,50 @@ class Spool:
     def tables(self) -> Iterator[tuple[str, pa.RecordBatch]]:
         """(table name, Arrow batch) for the root table and each child table.
 
-        The spool's tables live in a schema of its own in the process's spool
-        database (:func:`spool_database`), dropped once the batches are read.
+        DuckDB reads the records into a schema of its own in the process's spool
+        database (:func:`spool_database`), flattens each table and writes its
+        batches to a file in the spool's folder (:meth:`_stage`); the schema is
+        dropped before the first batch is yielded. So the spool's memory is given
+        back while dlt takes the batches and while whatever the batches feed runs:
+        the transcripts of the L shop's million calls are fetched as the calls'
+        batches arrive, and with the calls' tables held in the spool database the
+        whole time, that load peaked over 1.5 GB.
         """
         self._file.close()
         if not self.records:
             return
+        for table, path in self._staged():
+            yield from self._read_back(table, path)
+
+    def _staged(self) -> list[tuple[str, Path]]:
+        """(table name, file of its batches) for each table the records fill, root first."""
         schema = quoted(f"spool_{self.folder.name}")
         connection = spool_database().cursor()
+        staged: list[tuple[str, Path]] = []
         try:
             connection.execute("set timezone = 'UTC'")
             connection.execute(f"create schema {schema}")
             connection.execute(f"use {schema}")
             self._read(connection)
+            self.path.unlink()
             _keep_last(connection, "root", self.layout.primary_key)
             lists = {child.path for child in self.layout.children}
-            yield from self._batches(
-                connection, self.layout.root, "root", self.layout.columns, skip=lists, depth=()
+            root = self.layout.root
+            staged.append(
+                (root, self._stage(connection, root, "root", self.layout.columns, lists, ()))
             )
             for child in self.layout.children:
                 source = self._unnest(connection, child.path)
                 if source is None:
                     continue
                 _keep_last(connection, source, child.primary_key)
-                yield from self._batches(
-                    connection,
-                    child.table(self.layout.root),
-                    source,
-                    child.columns,
-                    skip=lists,
-                    depth=child.path,
-                )
+                table = child.table(root)
+                path = self._stage(connection, table, source, child.columns, lists, child.path)
+                staged.append((table, path))
         finally:
             connection.execute(f"drop schema if exists {schema} cascade")
             connection.close()
+        return [(table, path) for table, path in staged if path is not None]
 
     def _read(self, connection: duckdb.DuckDBPyConnection) -> None:
         """The spooled records as table ``root``, types inferred from a sample first.
@@ -344,7 +357,7 @@ class Spool:
             source = target
         return source
 
-    def _batches(
+    def _stage(
         self,
         connection: duckdb.DuckDBPyConnection,
         table: str,
@@ -352,7 +365,9 @@ class Spool:
         declared: dict[str, dict[str, Any]],
         skip: set[tuple[str, ...]],
         depth: tuple[str, ...],
-    ) -> Iterator[tuple[str, pa.RecordBatch]]:
+    ) -> Path | None:
+        """Write table ``source``'s rows, flattened, as Arrow batches to a file; None if
+        it has no columns to load."""
         columns: list[str] = []
         for column in _schema(connection, source):
             if (*depth, column.name) in skip:
@@ -369,12 +384,23 @@ class Spool:
                 )
             )
         if not columns:
-            return
+            return None
         reader = connection.execute(f"select {', '.join(columns)} from {source}").to_arrow_reader(
             BATCH_ROWS
         )
-        for batch in reader:
-            yield table, batch
+        path = self.folder / f"{table}.arrows"
+        with pa.ipc.new_stream(str(path), reader.schema, options=STAGED) as staged:
+            for batch in reader:
+                staged.write_batch(batch)
+        return path
+
+    @staticmethod
+    def _read_back(table: str, path: Path) -> Iterator[tuple[str, pa.RecordBatch]]:
+        """The batches :meth:`_stage` wrote, one in memory at a time; the file goes after."""
+        with pa.OSFile(str(path)) as file:
+            for batch in pa.ipc.open_stream(file):
+                yield table, batch
+        path.unlink()
 
 
 def _keep_last(connection: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...]) -> None:

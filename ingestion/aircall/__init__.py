@@ -29,6 +29,10 @@ DAY = 86_400
 # Transcripts come one request per call: a few at a time keep the line busy.
 # Under Aircall's 60 requests a minute each waits for the reset on its own.
 TRANSCRIPT_FETCHERS = 4
+# Transcripts are fetched and spooled this many calls at a time: a batch of the
+# calls' table (50,000 calls) fetched whole held every transcript as Python
+# objects until the last arrived.
+TRANSCRIPT_PAGE = 500
 
 CALL_COLUMNS = {
     "id": {"data_type": "bigint", "nullable": False},
@@ -245,9 +249,15 @@ def aircall_source(
         called = item.select(["id", "started_at", "answered_at", "ended_at"]).to_pylist()
         settled = [c for c in called if (c["ended_at"] or 0) <= settled_before]
         wanted = [c["id"] for c in settled if c["answered_at"] and c["started_at"] > done_through]
-        found = [t for t in fetchers.map(transcript_of, wanted) if t is not None]
+        pages = (
+            [found for found in fetchers.map(transcript_of, part) if found is not None]
+            for part in (
+                wanted[start : start + TRANSCRIPT_PAGE]
+                for start in range(0, len(wanted), TRANSCRIPT_PAGE)
+            )
+        )
+        yield from load_items(pages, TRANSCRIPTS, quarantine)
         if settled and not rereads:
             state["transcribed_through"] = max(done_through, *(c["started_at"] for c in settled))
-        yield from load_items([found], TRANSCRIPTS, quarantine)
 
     return [calls, call_transcripts] if transcripts else [calls]

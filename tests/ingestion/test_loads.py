@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from earshot.settings import Settings
+from ingestion import aircall, columnar
 from ingestion.aircall import aircall_source
 from ingestion.judgeme import judgeme_source
 from ingestion.pipelines import load, make_pipeline
@@ -288,6 +289,31 @@ def test_the_same_load_twice_changes_nothing(
     first = fingerprint(warehouse)
     load_all(twin.url)
     assert fingerprint(warehouse) == first
+
+
+def test_transcripts_are_fetched_and_spooled_a_page_at_a_time(
+    twin: SandboxServer, sandbox: Sandbox, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long first load holds one page of transcripts at a time, and loads every one."""
+    monkeypatch.setattr(aircall, "TRANSCRIPT_PAGE", 3)
+    pages: list[int] = []
+    add = columnar.Spool.add
+
+    def counted(spool: columnar.Spool, records: list[dict]) -> None:
+        if spool.layout.root == "transcripts":
+            pages.append(len(records))
+        add(spool, records)
+
+    monkeypatch.setattr(columnar.Spool, "add", counted)
+    calls = sandbox.records("aircall/calls.jsonl")
+    twin.app.set_now(max(c["ended_at"] or c["started_at"] for c in calls) + DAY)
+    load_all(twin.url, ("aircall",))
+
+    transcripts = sandbox.records("aircall/transcripts.jsonl")
+    assert len(transcripts) > 3
+    assert max(pages) <= 3 and sum(pages) == len(transcripts)
+    loaded = query(warehouse, "select id, call_id from raw_aircall.transcripts order by id")
+    assert loaded == sorted((t["id"], t["call_id"]) for t in transcripts)
 
 
 # bad records and faults ---------------------------------------------------------------------
