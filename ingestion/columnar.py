@@ -305,6 +305,7 @@ class Spool:
                 table = child.table(root)
                 path = self._stage(connection, table, source, child.columns, lists, child.path)
                 staged.append((table, path))
+                _drop_all_but_root(connection)  # the next list unnests from the root again
         finally:
             connection.execute(f"drop schema if exists {schema} cascade")
             connection.close()
@@ -420,6 +421,16 @@ def _keep_last(connection: duckdb.DuckDBPyConnection, table: str, key: tuple[str
         f"delete from {table} where rowid in (select rowid from {table} "
         f"qualify row_number() over (partition by {columns} order by rowid desc) > 1)"
     )
+
+
+def _drop_all_but_root(connection: duckdb.DuckDBPyConnection) -> None:
+    """Drop the spool's unnested lists, so that one child table's rows are held at a time."""
+    made = connection.execute(
+        "select table_name from duckdb_tables() "
+        "where schema_name = current_schema() and table_name <> 'root'"
+    ).fetchall()
+    for (table,) in made:
+        connection.execute(f"drop table {quoted(table)}")
 
 
 def _schema(connection: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:

@@ -271,3 +271,33 @@ def test_a_spool_gives_its_memory_back_before_its_first_batch(spool: Spool) -> N
     assert rows == 20_000
     assert {t for t, _ in rest} >= {"orders__line_items"}
     assert list(spool.folder.iterdir()) == [], "each staged table goes with its last batch"
+
+
+def test_a_spool_holds_one_child_lists_rows_at_a_time(
+    spool: Spool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Shopify's orders unnest line items, refunds, their lines and more: each
+    # list's table goes once its batches are staged, before the next is unnested
+    held: dict[str, set[str]] = {}
+    stage = Spool._stage
+
+    def recorded(self: Spool, connection, table: str, *rest):
+        present = connection.execute(
+            "select table_name from duckdb_tables() where schema_name = current_schema()"
+        ).fetchall()
+        held[table] = {name for (name,) in present}
+        return stage(self, connection, table, *rest)
+
+    monkeypatch.setattr(Spool, "_stage", recorded)
+    refund = {"id": 5, "order_id": 2, "refund_line_items": [{"id": 50, "line_item_id": 20}]}
+    spool.add([order(1), order(2, refunds=[refund])])
+    assert set(tables_of(spool)) == set(held)
+
+    assert held["orders"] == {"root"}
+    assert held["orders__line_items"] == {"root", "list_line_items"}
+    assert held["orders__refunds"] == {"root", "list_refunds"}
+    assert held["orders__refunds__refund_line_items"] == {
+        "root",
+        "list_refunds",
+        "list_refunds_refund_line_items",
+    }
