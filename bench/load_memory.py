@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -75,6 +77,8 @@ def main() -> None:
 
     from sandbox.server import source_settings
 
+    # stopped with SIGTERM (kill, pkill), the finally below still ends the twins
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server, url = serve(args.shop, port=args.port)
     try:
         os.environ.update(source_settings(url))
