@@ -12,7 +12,6 @@ table, and again once the connection is closed and freed memory given back.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import time
 from pathlib import Path
@@ -27,7 +26,8 @@ def main() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import duckdb
 
-    from earshot import landing, language, settings
+    from earshot import landing, settings
+    from earshot.memory import release_memory
 
     landing._context()
     print(f"Great Expectations loaded: {own_memory()}")
@@ -44,8 +44,7 @@ def main() -> None:
                 f"{own_memory()}"
             )
     connection.close()
-    gc.collect()
-    language.give_back_memory()
+    release_memory()
     print(f"connection closed: {own_memory()}")
 
 

@@ -11,7 +11,6 @@ So both engines read customers with one implementation.
 
 from __future__ import annotations
 
-import gc
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -146,19 +145,6 @@ class LazyEncoder:
 def lazy_encoder() -> LazyEncoder:
     """The voice encoder, loaded on the first call and kept (see :class:`LazyEncoder`)."""
     return LazyEncoder()
-
-
-def release_memory() -> None:
-    """Give back to the system the memory a Python model's batches left once dropped.
-
-    A dbt build runs every Python model in its one process. glibc keeps what
-    Python frees for Python's next allocations, where DuckDB (its own allocator)
-    cannot use it, so the models after a large one would otherwise run beside it.
-    (The encoder's memory needs none of this: it leaves with its process.)
-    A no-op where the C library is not glibc.
-    """
-    gc.collect()
-    language.give_back_memory()
 
 
 # How long scoring waits for DuckDB to accept its lower limit before it goes on at the

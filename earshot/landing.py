@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from earshot import language
+from earshot.memory import give_back_memory
 
 # Amounts the shop could have been paid in (ISO 4217, active codes).
 _ISO_CODES = """
@@ -266,7 +266,7 @@ def validate(
         return findings
     rows, outcomes = _outcomes(gx, context, connection, contract, present, wanted)
     # the frame is gone: give its memory back to the system, not to Python's next objects
-    language.give_back_memory()
+    give_back_memory()
     for (label, column, _), outcome in zip(wanted, outcomes, strict=True):
         detail = outcome.result or {}
         indexes = detail.get("unexpected_index_list") or []

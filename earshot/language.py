@@ -13,7 +13,6 @@ else transformers' model (``Encoder``, which tuning trains).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import hashlib
 import json
@@ -31,6 +30,8 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+
+from earshot import memory
 
 _WORD = re.compile(r"[A-Za-z]+")
 # Sentences embed in batches of the same length in tokens, so none is padded:
@@ -201,24 +202,6 @@ def inference_threads() -> int:
     return threads
 
 
-@functools.cache
-def _libc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL("libc.so.6")
-    except OSError:
-        return None
-
-
-def give_back_memory() -> None:
-    """Hand the system the memory this process's C allocator holds free (glibc's
-    ``malloc_trim``); a no-op where the C library is not glibc. Called often (after
-    each length of an encoder's batches, after each landing check's table), so the
-    library is opened once."""
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
-
-
 class _Encoder:
     """What the encoders share: the base's tokenizer, and ``encode``'s batches by length.
 
@@ -294,7 +277,7 @@ class _Encoder:
                     vectors[chunk] = pooled[: len(chunk)].numpy()
                     del pooled, ids
                 if self._trim:
-                    give_back_memory()
+                    memory.give_back_memory()
         return vectors
 
 

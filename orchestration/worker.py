@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from earshot.landing import Finding
+from earshot.memory import release_memory
 from ingestion.pipelines import Loaded
 
 if TYPE_CHECKING:
@@ -226,18 +227,30 @@ def main() -> None:
         replies.write(json.dumps(message, default=str) + "\n")
         replies.flush()
 
+    serve(sys.stdin, reply)
+
+
+def serve(requests: Iterable[str], reply: Callable[[dict], None]) -> None:
+    """Answer each request (a JSON line) with ``reply``: its result or its error.
+
+    What a call freed goes back to the system before the next one
+    (:func:`earshot.memory.release_memory`): a run's loads follow one another in
+    this process, and the pages Arrow's pool and glibc kept from the L shop's
+    Shopify load were otherwise held through the Aircall load's peak.
+    """
+
     def say(text: str) -> None:
         reply({"say": str(text)})
 
-    for line in sys.stdin:
+    for line in requests:
         request = json.loads(line)
         try:
-            result = CALLS[request["call"]](say, **request["arguments"])
+            answer = {"result": CALLS[request["call"]](say, **request["arguments"])}
         except Exception as error:  # every failure goes back to the step
             failure = f"{type(error).__name__}: {error}"
-            reply({"error": failure, "traceback": traceback.format_exc()})
-        else:
-            reply({"result": result})
+            answer = {"error": failure, "traceback": traceback.format_exc()}
+        release_memory()
+        reply(answer)
 
 
 if __name__ == "__main__":

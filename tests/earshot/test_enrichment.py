@@ -1,7 +1,5 @@
 """The Python enrichment's batching: the same rows, whichever batches they come in."""
 
-import subprocess
-import sys
 import threading
 import time
 import warnings
@@ -224,31 +222,3 @@ def test_duckdb_memory_waits_for_another_thread_s_model_to_let_go_before_lowerin
 
     assert inside == "61.0 MiB"  # 64MB
     assert waited >= 0.9
-
-
-RELEASE = """
-from earshot import enrichment
-
-def held():  # MiB in memory or in swap: a machine short of memory may swap idle pages out
-    fields = dict(line.split(":") for line in open("/proc/self/status"))
-    return sum(int(fields[name].split()[0]) for name in ("VmRSS", "VmSwap")) // 1024
-
-before = held()
-# About 200 MiB, as an encoder's batches; not zeros, which a kernel may share out of memory
-blocks = [bytearray(b"\x01" * 4096) for _ in range(50_000)]
-kept = blocks[::64]  # a few stay: glibc cannot hand back the heap's top alone
-del blocks
-freed = held()
-enrichment.release_memory()
-print(before, freed, held())
-"""
-
-
-def test_memory_freed_by_python_goes_back_to_the_system_once_released() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", RELEASE], capture_output=True, text=True, check=True
-    )
-    before, freed, released = map(int, done.stdout.split())
-
-    assert freed > before + 150  # MiB: glibc kept the blocks once Python let go of them
-    assert released < before + 30  # all handed back but the pages the kept blocks are on

@@ -67,3 +67,23 @@ def test_a_load_without_local_state_reads_on_from_the_warehouse_cursor(tmp_path:
             "select sent_from, count(*) from raw_shop.orders group by 1 order by 1"
         ).fetchall()
     assert read == [(0, 5), (5, 3)]
+
+
+def test_a_load_gives_back_what_its_extract_freed_before_normalizing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dlt's normalize workers run beside the loading process: it holds only what it uses
+    settings = dataclasses.replace(Settings.from_env(), warehouse=tmp_path / "earshot.duckdb")
+    shop = pipeline(tmp_path)
+    packages: list[tuple[int, int]] = []
+
+    def released() -> None:
+        packages.append(
+            (len(shop.list_extracted_load_packages()), len(shop.list_normalized_load_packages()))
+        )
+
+    monkeypatch.setattr(pipelines, "release_memory", released)
+    loaded = pipelines.load(shop, numbered(5), settings)
+
+    assert loaded.rows == {"orders": 5}
+    assert packages == [(1, 0)]  # once: extracted, not yet normalized

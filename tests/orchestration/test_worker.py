@@ -1,6 +1,7 @@
 """The run's worker process for loads and landing checks: what a step gets back from it,
 and what it says when a call fails or the process dies."""
 
+import json
 import os
 import signal
 import time
@@ -134,3 +135,34 @@ def test_a_run_whose_worker_died_gets_a_new_one_for_its_next_step(
         ]
     finally:
         earshot.end_worker()
+
+
+def test_the_worker_gives_back_what_each_call_freed_before_it_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run's loads follow one another in the worker: each starts without the pages the
+    one before it freed (earshot.memory.release_memory), failed calls too."""
+    from orchestration import worker as worker_module
+
+    events: list[str] = []
+
+    def load(say, source: str) -> str:
+        if source == "broken":
+            raise ValueError("no such source")
+        events.append(f"load {source}")
+        return source
+
+    monkeypatch.setitem(worker_module.CALLS, "load_source", load)
+    monkeypatch.setattr(worker_module, "release_memory", lambda: events.append("release"))
+    requests = [
+        json.dumps({"call": "load_source", "arguments": {"source": source}}) + "\n"
+        for source in ("shopify", "broken", "aircall")
+    ]
+
+    worker_module.serve(requests, lambda answer: events.append(next(iter(answer))))
+
+    assert events == [
+        "load shopify", "release", "result",
+        "release", "error",
+        "load aircall", "release", "result",
+    ]  # fmt: skip

@@ -20,6 +20,7 @@ lowered while the encoder may be loaded (enrichment.duckdb_memory).
 import pyarrow as pa
 
 from earshot import enrichment, voice
+from earshot.memory import release_memory
 
 BATCH = 10_000
 
@@ -52,5 +53,5 @@ def model(dbt, session):
             table = pa.Table.from_batches([batch])
             parts.append(enrichment.sentence_readings(table, classifier, negatable, encode))
     del reader
-    enrichment.release_memory()
+    release_memory()
     return pa.concat_tables(parts)

@@ -16,6 +16,7 @@ lowered meanwhile (enrichment.duckdb_memory).
 """
 
 from earshot import enrichment
+from earshot.memory import release_memory
 from earshot.voice import tuning
 
 BATCH = 10_000
@@ -49,5 +50,5 @@ def model(dbt, session):
             session.execute(f"insert into {scored} from earshot_scored_batch")
     session.unregister("earshot_scored_batch")
     del reader
-    enrichment.release_memory()
+    release_memory()
     return session.table(scored)
