@@ -105,11 +105,22 @@ def destination_name() -> str:
 DUCKDB_MEMORY_LIMIT = "EARSHOT_DUCKDB_MEMORY_LIMIT"
 LOAD_MEMORY_LIMIT = "768MB"
 BUILD_MEMORY_LIMIT = "768MB"  # transform/profiles.yml's default
+# The spools' database (ingestion/columnar.py) gets this share of a load's limit:
+# DuckDB's limit bounds its own buffers, not the Arrow batches and the Python of the
+# process around them. With the load's 768MB the L shop's Aircall load peaked at
+# 962 MiB while its million calls were staged; with 512MB for the spools, at 841.
+SPOOL_MEMORY_SHARE = 2 / 3
 # How many models a dbt build runs at once (transform/profiles.yml; default 1).
 DBT_THREADS = "EARSHOT_DBT_THREADS"
 
 
-_DUCKDB_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)", re.IGNORECASE)
+_DUCKDB_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]i?B|B|bytes)", re.IGNORECASE)
+# DuckDB's units: KB, MB, ... count in thousands, KiB, MiB, ... in 1024s
+_DUCKDB_UNITS = {"b": 1, "bytes": 1} | {
+    unit: base**power
+    for power, letter in enumerate("kmgt", 1)
+    for unit, base in ((f"{letter}b", 1000), (f"{letter}ib", 1024))
+}
 
 
 def duckdb_memory_limit(default: str = LOAD_MEMORY_LIMIT) -> str:
@@ -121,6 +132,19 @@ def duckdb_memory_limit(default: str = LOAD_MEMORY_LIMIT) -> str:
             f"{DUCKDB_MEMORY_LIMIT}={value!r}: give DuckDB a size such as 1GB, 1.5GB or 512MB"
         )
     return value
+
+
+def duckdb_size(value: str) -> int:
+    """Bytes in a DuckDB size such as ``768MB``, ``1.5GB`` or ``512MiB``."""
+    number, unit = _DUCKDB_SIZE.fullmatch(value.strip()).groups()
+    return int(float(number) * _DUCKDB_UNITS[unit.lower()])
+
+
+def spool_memory_limit() -> str:
+    """DuckDB's memory limit in a load's spools: :data:`SPOOL_MEMORY_SHARE` of the
+    load's (:func:`duckdb_memory_limit`); 512MB of the default 768MB."""
+    share = duckdb_size(duckdb_memory_limit()) * SPOOL_MEMORY_SHARE
+    return f"{round(share / 1000**2)}MB"
 
 
 def duckdb_load_config() -> dict[str, str | bool]:

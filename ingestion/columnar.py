@@ -43,7 +43,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from earshot.settings import duckdb_load_config, duckdb_memory_limit
+from earshot.settings import duckdb_load_config, spool_memory_limit
 from earshot.warehouse import quoted
 from ingestion.contracts import TYPE_CHECKS
 
@@ -226,25 +226,27 @@ _spool_database_lock = threading.Lock()
 def spool_database() -> duckdb.DuckDBPyConnection:
     """The in-memory DuckDB every spool of this process reads its records into.
 
-    One database, so that the load's memory limit (``EARSHOT_DUCKDB_MEMORY_LIMIT``)
-    holds for all the spools open at once: dlt reads a source's resources in
-    turn, so Shopify's orders, customers and products are spooled side by side,
-    and with a database each (a limit each) the L shop's Shopify load peaked at
-    1.7 GB. Beyond the limit DuckDB spills to a scratch folder, removed when the
-    process exits. The limit is read again each time a spool opens; a forked
-    child makes a database of its own.
+    One database, so that one memory limit holds for all the spools open at once:
+    dlt reads a source's resources in turn, so Shopify's orders, customers and
+    products are spooled side by side, and with a database each (a limit each)
+    the L shop's Shopify load peaked at 1.7 GB. The limit is two thirds of the
+    load's ``EARSHOT_DUCKDB_MEMORY_LIMIT``, the rest left to the process around
+    DuckDB (:func:`earshot.settings.spool_memory_limit`). Beyond it DuckDB spills
+    to a scratch folder, removed when the process exits. The limit is read again
+    each time a spool opens; a forked child makes a database of its own.
     """
     global _spool_database
     with _spool_database_lock:
         if _spool_database is None or _spool_database[0] != os.getpid():
             scratch = tempfile.mkdtemp(prefix="earshot-spools-")
             atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+            config = {**duckdb_load_config(), "memory_limit": spool_memory_limit()}
             connection = duckdb.connect(
-                config={**duckdb_load_config(), "temp_directory": str(Path(scratch) / "spill")}
+                config={**config, "temp_directory": str(Path(scratch) / "spill")}
             )
             _spool_database = (os.getpid(), connection)
         connection = _spool_database[1]
-        connection.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+        connection.execute(f"set memory_limit = '{spool_memory_limit()}'")
         return connection
 
 

@@ -74,3 +74,19 @@ def test_a_dbt_build_s_threads_and_duckdb_memory_come_from_the_environment(
     assert raised["settings"]["memory_limit"] == "3GB"
     monkeypatch.setenv(settings.DUCKDB_MEMORY_LIMIT, "3GB")
     assert settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT) == "3GB"
+
+
+@pytest.mark.parametrize(
+    ("load", "spools"),
+    [(None, "512MB"), ("1.5GB", "1000MB"), ("3GB", "2000MB"), ("768MiB", "537MB")],
+)
+def test_a_loads_spools_get_two_thirds_of_its_duckdb_memory(
+    monkeypatch: pytest.MonkeyPatch, load: str | None, spools: str
+) -> None:
+    # the rest is for the process around DuckDB: its Arrow batches, dlt, Python
+    if load is None:
+        monkeypatch.delenv(settings.DUCKDB_MEMORY_LIMIT, raising=False)
+    else:
+        monkeypatch.setenv(settings.DUCKDB_MEMORY_LIMIT, load)
+
+    assert settings.spool_memory_limit() == spools
