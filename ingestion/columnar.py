@@ -240,9 +240,8 @@ def spool_database() -> duckdb.DuckDBPyConnection:
         if _spool_database is None or _spool_database[0] != os.getpid():
             scratch = tempfile.mkdtemp(prefix="earshot-spools-")
             atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-            config = {**duckdb_load_config(), "memory_limit": spool_memory_limit()}
             connection = duckdb.connect(
-                config={**config, "temp_directory": str(Path(scratch) / "spill")}
+                config={**duckdb_load_config(), "temp_directory": str(Path(scratch) / "spill")}
             )
             _spool_database = (os.getpid(), connection)
         connection = _spool_database[1]
