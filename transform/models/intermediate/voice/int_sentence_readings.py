@@ -12,9 +12,12 @@ read by the current model. The model's fingerprint covers its training data and
 seeds/theme_examples.csv, so editing the examples retrains it and re-reads
 every sentence on the next run, no --full-refresh needed.
 
-The sentences stream from DuckDB in batches of BATCH, so memory holds one
-batch's embeddings however many sentences a shop has; DuckDB's own memory is
-lowered while the encoder may be loaded (enrichment.duckdb_memory).
+The sentences stream from DuckDB in batches of BATCH, and each batch's
+readings go into a temporary table the model returns, so memory holds one
+batch's embeddings and readings however many sentences a shop has (the L
+shop's readings, gathered in Python until the end, sat beside the encoder);
+DuckDB's own memory is lowered while the encoder may be loaded
+(enrichment.duckdb_memory), and the table spills past it.
 """
 
 import pyarrow as pa
@@ -44,14 +47,20 @@ def model(dbt, session):
             f"sentence_hash not in (select sentence_hash from {dbt.this}"
             f" where model_fingerprint = '{classifier.fingerprint}')"
         )
-    parts = [enrichment.READING_SCHEMA.empty_table()]
+    read = "earshot_read_sentences"
+    session.register("earshot_read_batch", enrichment.READING_SCHEMA.empty_table())
+    session.execute(f"create or replace temp table {read} as from earshot_read_batch")
     # the encoder (started only if a clause needs embedding) ends with the block
     with enrichment.lazy_encoder() as encode, enrichment.duckdb_memory(session):
-        # in no order: a sentence reads the same in any batch, and DuckDB sorts nothing
-        reader = sentences.fetch_arrow_reader(BATCH)
+        # in no order: a sentence reads the same in any batch, and DuckDB sorts nothing;
+        # a cursor of its own streams the sentences while this one writes their readings
+        reader = session.cursor().sql(sentences.sql_query()).fetch_arrow_reader(BATCH)
         for batch in reader:
             table = pa.Table.from_batches([batch])
-            parts.append(enrichment.sentence_readings(table, classifier, negatable, encode))
+            readings = enrichment.sentence_readings(table, classifier, negatable, encode)
+            session.register("earshot_read_batch", readings)
+            session.execute(f"insert into {read} from earshot_read_batch")
+    session.unregister("earshot_read_batch")
     del reader
     release_memory()
-    return pa.concat_tables(parts)
+    return session.table(read)
