@@ -97,14 +97,19 @@ def destination_name() -> str:
 # How much memory DuckDB may take before it spills to disk, in dlt's loads (the
 # spools' database while the pages are read, then the warehouse) and in dbt
 # builds (transform/profiles.yml reads the same variable): a DuckDB size such
-# as 2GB or 512MB. Unset, both take 768MB: a load runs one query at a time, and
-# a build one model at a time (DBT_THREADS). A load's process holds dlt and its
-# Arrow batches beside DuckDB: at 1GB the L shop's Shopify load peaked at
-# 1,624 MiB, at 768MB at 1,395 and 1,418 MiB. With two dbt threads the L shop's
-# builds needed 2GB (at 1GB, two heavy marts at once ran out of memory).
+# as 2GB or 512MB. Unset, a load takes 768MB and a build 640MB: a load runs one
+# query at a time, and a build one model at a time (DBT_THREADS). A load's
+# process holds dlt and its Arrow batches beside DuckDB: at 1GB the L shop's
+# Shopify load peaked at 1,624 MiB, at 768MB at 1,395 and 1,418 MiB. A build's
+# process holds dbt (about 150 MiB), what the voice models' Python kept (about
+# 200 MiB after them) and, in a Dagster run, the run's own process (about
+# 280 MiB) beside DuckDB's buffers: at 768MB the L shop's Dagster run reached
+# 1,534 MiB while voice_documents was built (its dbt process 1,238 MiB; that
+# model alone 1,045 MiB at 768MB, 765 at 512MB). With two dbt threads the L
+# shop's builds needed 2GB (at 1GB, two heavy marts at once ran out of memory).
 DUCKDB_MEMORY_LIMIT = "EARSHOT_DUCKDB_MEMORY_LIMIT"
 LOAD_MEMORY_LIMIT = "768MB"
-BUILD_MEMORY_LIMIT = "768MB"  # transform/profiles.yml's default
+BUILD_MEMORY_LIMIT = "640MB"  # transform/profiles.yml's default
 # The spools' database (ingestion/columnar.py) gets this share of a load's limit:
 # DuckDB's limit bounds its own buffers, not the Arrow batches and the Python of the
 # process around them. With the load's 768MB the L shop's Aircall load peaked at
@@ -125,7 +130,7 @@ _DUCKDB_UNITS = {"b": 1, "bytes": 1} | {
 
 def duckdb_memory_limit(default: str = LOAD_MEMORY_LIMIT) -> str:
     """DuckDB's memory limit: ``EARSHOT_DUCKDB_MEMORY_LIMIT``, or ``default`` (a load's 768MB;
-    a dbt build's is ``BUILD_MEMORY_LIMIT``)."""
+    a dbt build's is ``BUILD_MEMORY_LIMIT``, 640MB)."""
     value = os.environ.get(DUCKDB_MEMORY_LIMIT, default).strip()
     if not _DUCKDB_SIZE.fullmatch(value):
         raise ValueError(
