@@ -8,8 +8,10 @@ import os
 import platform
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 POLL_SECONDS = 0.2
@@ -107,6 +109,35 @@ def held_together(pid: int) -> int:
     """Bytes ``pid`` and its descendants hold now: the sum of their proportional set
     sizes (see :func:`high_water`), without any one's earlier peak."""
     return sum(_pss_kib(current, status) * 1024 for current, status in _tree(pid))
+
+
+@contextmanager
+def sampled_peak(
+    pid: int | None = None, every: float = POLL_SECONDS
+) -> Iterator[Callable[[], int]]:
+    """While the block runs, read what ``pid`` (default this process) and its descendants
+    hold together (:func:`held_together`) every ``every`` seconds, from a thread; yields
+    a function that gives the most read so far, in bytes.
+
+    For one part of a longer command: :func:`high_water` also takes each process's own
+    peak RSS, which a process that outlives the part (this one, a run's worker) carries
+    over from earlier parts."""
+    pid = os.getpid() if pid is None else pid
+    most = [held_together(pid)]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(every):
+            most[0] = max(most[0], held_together(pid))
+
+    sampler = threading.Thread(target=sample, name="sampled-peak", daemon=True)
+    sampler.start()
+    try:
+        yield lambda: most[0]
+    finally:
+        done.set()
+        sampler.join()
+        most[0] = max(most[0], held_together(pid))
 
 
 def tree_rss_mib(pid: int) -> tuple[int, int]:

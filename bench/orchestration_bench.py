@@ -12,10 +12,10 @@ on from the cursors, the checks, the dbt build and publication), then a
 backfill of the last ``--backfill-days`` days of the shop as one run (each
 source re-reads that window and dbt reprocesses it).
 
-Prints each run's wall time and this process's peak RSS so far (the run's own
-process: the loads and checks run in its worker process, and dbt in processes
-of its own, which ``bench/suite.py`` measures too); docs/benchmarks.md records
-a run.
+Prints each run's wall time, this process's peak RSS so far (the run's own
+process) and what the run's processes held together at most while it ran (this
+one, its worker, which loads and checks, and dbt's: ``bench/_process.py``'s
+``sampled_peak``); docs/benchmarks.md records a run.
 
 ``--launch deployed`` runs the job as a deployment does, with the executor
 the definitions give it, on an instance in the work folder with the
@@ -35,6 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
+from _process import sampled_peak
 from _twins import twins
 from dbt_bench import DAILY
 
@@ -159,7 +160,7 @@ def main() -> None:
         with instance_for(args.launch, work) as instance:
             for label, options, settings in runs:
                 started = time.perf_counter()
-                with environment(settings):
+                with sampled_peak() as peak, environment(settings):
                     if args.launch == "in-process":
                         result = job.execute_in_process(
                             instance=instance, raise_on_error=False, **options
@@ -185,6 +186,8 @@ def main() -> None:
                     "success": result.success,
                     "seconds": round(seconds, 1),
                     "peak_rss_mib": round(peak_mib()),
+                    # this run's processes together (PSS), read every 0.2 s while it ran
+                    "peak_together_bytes": peak(),
                     "failed_checks": failed,
                     "failed_steps": failed_steps(result),
                     "warehouse_bytes": warehouse.stat().st_size,

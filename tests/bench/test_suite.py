@@ -374,3 +374,22 @@ def test_a_checkout_s_commit_is_not_marked_for_what_the_benchmark_writes(
     assert len(head) >= 7
     assert own_outputs_changed == head
     assert code_changed == f"{head} with changes"
+
+
+def test_a_sampled_peak_is_what_a_process_and_its_children_held_during_the_block() -> None:
+    """A later part of a long command (a Dagster run with nothing new) gets its own peak."""
+    from _process import sampled_peak
+
+    holds = (
+        "import time; block = bytearray(200 * 2**20); "
+        "block[::4096] = b'h' * (len(block) // 4096); time.sleep(1.0)"
+    )
+    with sampled_peak(every=0.05) as before:
+        time.sleep(0.2)
+    with sampled_peak(every=0.05) as during:
+        subprocess.run([sys.executable, "-c", holds], check=True)
+    with sampled_peak(every=0.05) as after:
+        time.sleep(0.2)
+
+    assert during() > before() + 150 * 2**20  # the child's 200 MiB, read while it ran
+    assert after() < during() - 150 * 2**20  # gone with the child, not carried over
