@@ -105,8 +105,10 @@ def destination_name() -> str:
 # 200 MiB after them) and, in a Dagster run, the run's own process (about
 # 280 MiB) beside DuckDB's buffers: at 768MB the L shop's Dagster run reached
 # 1,534 MiB while voice_documents was built (its dbt process 1,238 MiB; that
-# model alone 1,045 MiB at 768MB, 765 at 512MB). With two dbt threads the L
-# shop's builds needed 2GB (at 1GB, two heavy marts at once ran out of memory).
+# model alone 1,045 MiB at 768MB, 765 at 512MB); at 640MB two runs peaked at
+# 1,388 and 1,500 MiB, and the L shop's dbt builds alone at 1,231 to 1,259 MiB
+# (docs/benchmarks.md). With two dbt threads the L shop's builds needed 2GB (at
+# 1GB, two heavy marts at once ran out of memory).
 DUCKDB_MEMORY_LIMIT = "EARSHOT_DUCKDB_MEMORY_LIMIT"
 LOAD_MEMORY_LIMIT = "768MB"
 BUILD_MEMORY_LIMIT = "640MB"  # transform/profiles.yml's default
