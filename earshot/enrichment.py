@@ -198,6 +198,22 @@ def duckdb_memory(
         connection.execute(f"set memory_limit = '{build_limit}'")
 
 
+def batches_into_table(
+    connection, name: str, schema: pa.Schema, batches: Iterable[pa.Table]
+) -> duckdb.DuckDBPyRelation:
+    """A temporary table ``name`` of ``schema`` in ``connection``, each of ``batches``
+    inserted as it comes, so memory holds one batch however many there are (DuckDB
+    spills the table past its limit). A Python model returns the relation."""
+    batch = f"{name}_batch"
+    connection.register(batch, schema.empty_table())
+    connection.execute(f"create or replace temp table {name} as from {batch}")
+    for table in batches:
+        connection.register(batch, table)
+        connection.execute(f"insert into {name} from {batch}")
+    connection.unregister(batch)
+    return connection.table(name)
+
+
 def embedding_matrix(vectors: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A list column of embeddings as one float32 matrix, a row per value, no Python lists."""
     flat = pc.list_flatten(vectors).to_numpy(zero_copy_only=False)

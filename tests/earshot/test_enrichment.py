@@ -222,3 +222,25 @@ def test_duckdb_memory_waits_for_another_thread_s_model_to_let_go_before_lowerin
 
     assert inside == "61.0 MiB"  # 64MB
     assert waited >= 0.9
+
+
+def test_batches_go_into_one_temporary_table_as_they_come() -> None:
+    schema = pa.schema([("sentence_hash", pa.string()), ("sentiment", pa.float64())])
+    connection = duckdb.connect()
+    seen = []
+
+    def batches():
+        for start in (0, 2):
+            # each batch is already in the table when the next is made
+            seen.append(connection.execute("select count(*) from spooled").fetchone()[0])
+            yield pa.table(
+                {"sentence_hash": [f"h{start}", f"h{start + 1}"], "sentiment": [0.5, -0.5]},
+                schema=schema,
+            )
+
+    table = enrichment.batches_into_table(connection, "spooled", schema, batches())
+    empty = enrichment.batches_into_table(connection, "nothing", schema, iter(()))
+
+    assert seen == [0, 2]
+    assert sorted(table.fetchall()) == [("h0", 0.5), ("h1", -0.5), ("h2", 0.5), ("h3", -0.5)]
+    assert empty.columns == ["sentence_hash", "sentiment"] and empty.fetchall() == []

@@ -47,20 +47,22 @@ def model(dbt, session):
             f"sentence_hash not in (select sentence_hash from {dbt.this}"
             f" where model_fingerprint = '{classifier.fingerprint}')"
         )
-    read = "earshot_read_sentences"
-    session.register("earshot_read_batch", enrichment.READING_SCHEMA.empty_table())
-    session.execute(f"create or replace temp table {read} as from earshot_read_batch")
     # the encoder (started only if a clause needs embedding) ends with the block
     with enrichment.lazy_encoder() as encode, enrichment.duckdb_memory(session):
         # in no order: a sentence reads the same in any batch, and DuckDB sorts nothing;
         # a cursor of its own streams the sentences while this one writes their readings
         reader = session.cursor().sql(sentences.sql_query()).fetch_arrow_reader(BATCH)
-        for batch in reader:
-            table = pa.Table.from_batches([batch])
-            readings = enrichment.sentence_readings(table, classifier, negatable, encode)
-            session.register("earshot_read_batch", readings)
-            session.execute(f"insert into {read} from earshot_read_batch")
-    session.unregister("earshot_read_batch")
+        read = enrichment.batches_into_table(
+            session,
+            "earshot_read_sentences",
+            enrichment.READING_SCHEMA,
+            (
+                enrichment.sentence_readings(
+                    pa.Table.from_batches([batch]), classifier, negatable, encode
+                )
+                for batch in reader
+            ),
+        )
     del reader
     release_memory()
-    return session.table(read)
+    return read

@@ -36,19 +36,23 @@ def model(dbt, session):
         )
     new = new.aggregate("sentence_hash, min(sentence_text) as sentence_text").order("sentence_hash")
     examples = [row[0] for row in dbt.ref("theme_examples").project("example").fetchall()]
-    scored = "earshot_scored_sentences"
-    session.register("earshot_scored_batch", enrichment.SCORE_SCHEMA.empty_table())
-    session.execute(f"create or replace temp table {scored} as from earshot_scored_batch")
     # the encoder's process ends with the block, and its memory with it
     with enrichment.lazy_encoder() as encode, enrichment.duckdb_memory(session):
         # a cursor of its own streams the new sentences while this one writes their scores
         reader = session.cursor().sql(new.sql_query()).fetch_arrow_reader(BATCH)
-        for sentences in reader:
-            rows = list(zip(*(column.to_pylist() for column in sentences.columns), strict=True))
-            batch = enrichment.sentence_scores(rows, examples, encode)
-            session.register("earshot_scored_batch", batch)
-            session.execute(f"insert into {scored} from earshot_scored_batch")
-    session.unregister("earshot_scored_batch")
+        scored = enrichment.batches_into_table(
+            session,
+            "earshot_scored_sentences",
+            enrichment.SCORE_SCHEMA,
+            (
+                enrichment.sentence_scores(
+                    list(zip(*(column.to_pylist() for column in sentences.columns), strict=True)),
+                    examples,
+                    encode,
+                )
+                for sentences in reader
+            ),
+        )
     del reader
     release_memory()
-    return session.table(scored)
+    return scored
