@@ -313,7 +313,21 @@ def _dbt(lake: Path, *arguments: str) -> None:
         ]
     )
     if not result.success:
-        raise RuntimeError(f"dbt {' '.join(arguments)} failed on Spark: {result.exception or ''}")
+        raise RuntimeError(
+            f"dbt {' '.join(arguments)} failed on Spark: "
+            + (str(result.exception) if result.exception else failures(result.result))
+        )
+
+
+def failures(outcome) -> str:
+    """What failed in a dbt command's results: each node that did not succeed, with
+    dbt's message, so the error says which model broke and why (the log is in the lake)."""
+    failed = [
+        f"{node.node.unique_id} {node.status}: {(node.message or '').strip()}"
+        for node in getattr(outcome, "results", None) or []
+        if str(node.status) in {"error", "fail", "runtime error"}
+    ]
+    return "; ".join(failed) or "dbt gave no failed node (see the lake's dbt_logs)"
 
 
 def prepare(lake: Path, say=print) -> dict[str, int]:

@@ -144,3 +144,25 @@ def test_an_enrichment_table_is_replaced_whole(tmp_path: Path) -> None:
     assert sorted(path.name for path in lake.enrichment_path(tmp_path).iterdir()) == [
         "int_phone_numbers_normalized"
     ]
+
+
+def test_a_failed_spark_build_names_each_node_that_broke_and_why() -> None:
+    from types import SimpleNamespace
+
+    from dbt.artifacts.schemas.results import NodeStatus
+
+    def node(unique_id: str, status: NodeStatus, message: str | None) -> SimpleNamespace:
+        return SimpleNamespace(
+            node=SimpleNamespace(unique_id=unique_id), status=status, message=message
+        )
+
+    outcome = SimpleNamespace(
+        results=[
+            node("model.earshot.customers", NodeStatus.Success, "OK"),
+            node("model.earshot.theme_weekly", NodeStatus.Error, "[DIVIDE_BY_ZERO] ...\n"),
+            node("model.earshot.theme_trends", NodeStatus.Skipped, None),
+        ]
+    )
+
+    assert lake.failures(outcome) == "model.earshot.theme_weekly error: [DIVIDE_BY_ZERO] ..."
+    assert "dbt_logs" in lake.failures(None)
