@@ -78,11 +78,11 @@ from _process import run_child
 from dbt_bench import (
     DAY,
     build_day_one_load_day_two,
-    copy_of,
     daily_and_full,
     last_order_at,
     load_day_one,
     overhead,
+    parsed_copy_of,
     timed_dbt,
 )
 from ingestion_bench import ROOTS, baseline, environment, load_once
@@ -386,7 +386,7 @@ def full_against_daily(warehouse: Path, runs: int, rows: int) -> list[Stage]:
 
 
 def startup(warehouse: Path, runs: int) -> list[Stage]:
-    measured = [timed_dbt(copy_of(warehouse, "startup"), *NOTHING) for _ in range(runs)]
+    measured = [timed_dbt(parsed_copy_of(warehouse, "startup"), *NOTHING) for _ in range(runs)]
     seconds = median(m[0] for m in measured)
     return [
         Stage("dbt start-up (selects nothing)", None, seconds, runs, max(m[1] for m in measured))

@@ -393,3 +393,39 @@ def test_a_sampled_peak_is_what_a_process_and_its_children_held_during_the_block
 
     assert during() > before() + 150 * 2**20  # the child's 200 MiB, read while it ran
     assert after() < during() - 150 * 2**20  # gone with the child, not carried over
+
+
+def test_the_bench_s_daily_and_full_builds_leave_out_what_the_schedule_s_build_does() -> None:
+    from types import SimpleNamespace
+
+    import dbt_bench
+
+    from orchestration.defs.transform.assets import build_args
+
+    scheduled = build_args(SimpleNamespace(settings=SimpleNamespace(warehouse=Path("w"))))
+
+    assert dbt_bench.SCHEDULED[0] == scheduled[0] == "build"
+    assert " ".join(dbt_bench.SCHEDULED[1:]) in " ".join(scheduled)
+
+
+def test_a_measured_copy_reuses_the_parse_done_for_its_own_path(tmp_path: Path) -> None:
+    import dbt_bench
+    import duckdb
+
+    from sandbox import harness
+
+    day = tmp_path / "day" / "earshot.duckdb"
+    day.parent.mkdir()
+    duckdb.connect(str(day)).close()
+    (day.parent / "dbt_target").mkdir()
+
+    copy = dbt_bench.parsed_copy_of(day, "daily", dbt_bench.DAILY)
+    command, environment = harness.dbt_command(
+        copy, "ls", "--select", "int_weeks", settings=dbt_bench.DAILY
+    )
+    listed = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
+
+    assert "earshot.intermediate.calendar.int_weeks" in listed.stdout
+    log = (copy.parent / "dbt_logs" / "dbt.log").read_text()
+    assert log.count("Partial parsing enabled, no changes found") == 1
+    assert copy.parent == tmp_path / "daily"
