@@ -131,6 +131,16 @@ def test_the_spark_driver_s_memory_is_read_from_the_environment_as_dbt_reads_it(
     assert lake.spark_settings(tmp_path)["spark.driver.memory"] == "4g"
 
 
+def test_a_local_spark_takes_two_cores_unless_told_more_whatever_the_machine_has(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("EARSHOT_SPARK_CORES", raising=False)
+    assert lake.spark_settings(tmp_path)["spark.master"] == "local[2]"
+
+    monkeypatch.setenv("EARSHOT_SPARK_CORES", "8")
+    assert lake.spark_settings(tmp_path)["spark.master"] == "local[8]"
+
+
 def test_an_enrichment_table_is_replaced_whole(tmp_path: Path) -> None:
     first = pa.table({"phone_raw": ["+1 555"], "phone_e164": ["+1555"]})
     second = pa.table({"phone_raw": ["a", "b"], "phone_e164": [None, None]})
