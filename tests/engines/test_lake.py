@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 import yaml
 
 from earshot import lake
@@ -121,24 +122,23 @@ def test_the_spark_session_takes_the_profile_s_settings_with_the_lake_in_place(
     assert not any("{{" in value or "../lake" in value for value in settings.values())
 
 
-def test_the_spark_driver_s_memory_is_read_from_the_environment_as_dbt_reads_it(
-    tmp_path: Path, monkeypatch
+@pytest.mark.parametrize(
+    ("variable", "setting", "default", "told", "read"),
+    [
+        # the driver's heap: in local mode, all the memory Spark computes in
+        ("EARSHOT_SPARK_DRIVER_MEMORY", "spark.driver.memory", "512m", "4g", "4g"),
+        # the cores it computes on, two whatever the machine has unless told more
+        ("EARSHOT_SPARK_CORES", "spark.master", "local[2]", "8", "local[8]"),
+    ],
+)
+def test_a_spark_setting_is_read_from_the_environment_as_dbt_reads_it(
+    tmp_path: Path, monkeypatch, variable: str, setting: str, default: str, told: str, read: str
 ) -> None:
-    monkeypatch.delenv("EARSHOT_SPARK_DRIVER_MEMORY", raising=False)
-    assert lake.spark_settings(tmp_path)["spark.driver.memory"] == "512m"
+    monkeypatch.delenv(variable, raising=False)
+    assert lake.spark_settings(tmp_path)[setting] == default
 
-    monkeypatch.setenv("EARSHOT_SPARK_DRIVER_MEMORY", "4g")
-    assert lake.spark_settings(tmp_path)["spark.driver.memory"] == "4g"
-
-
-def test_a_local_spark_takes_two_cores_unless_told_more_whatever_the_machine_has(
-    tmp_path: Path, monkeypatch
-) -> None:
-    monkeypatch.delenv("EARSHOT_SPARK_CORES", raising=False)
-    assert lake.spark_settings(tmp_path)["spark.master"] == "local[2]"
-
-    monkeypatch.setenv("EARSHOT_SPARK_CORES", "8")
-    assert lake.spark_settings(tmp_path)["spark.master"] == "local[8]"
+    monkeypatch.setenv(variable, told)
+    assert lake.spark_settings(tmp_path)[setting] == read
 
 
 def test_an_enrichment_table_is_replaced_whole(tmp_path: Path) -> None:
