@@ -68,10 +68,10 @@ def test_a_dbt_build_s_threads_and_duckdb_memory_come_from_the_environment(
 
     assert default["threads"] == 1
     # the limit the voice models set back after lowering it is the profile's own
-    assert default["settings"]["memory_limit"] == settings.BUILD_MEMORY_LIMIT == "640MB"
+    assert default["config_options"]["memory_limit"] == settings.BUILD_MEMORY_LIMIT == "640MB"
     assert settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT) == "640MB"
     assert raised["threads"] == 4
-    assert raised["settings"]["memory_limit"] == "3GB"
+    assert raised["config_options"]["memory_limit"] == "3GB"
     monkeypatch.setenv(settings.DUCKDB_MEMORY_LIMIT, "3GB")
     assert settings.duckdb_memory_limit(settings.BUILD_MEMORY_LIMIT) == "3GB"
 
