@@ -106,6 +106,23 @@ def test_day_two_brought_new_data_through_the_incremental_path(replayed: dict) -
     assert "- 0 * 3600" in selected  # EARSHOT_LOOKBACK_HOURS, read at run time
 
 
+def test_an_incremental_build_leaves_no_intermediate_tables_behind(replayed: dict) -> None:
+    # an incremental Python model's new rows pass through an ordinary table; each
+    # daily run used to leave it in the main schema (transform/macros/python_models.sql)
+    with duckdb.connect(str(replayed["warehouse"]), read_only=True) as con:
+        leftovers = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where table_name like '%\\_\\_dbt\\_%' escape '\\' order by 1"
+        ).fetchall()
+        incremental_python = con.execute(
+            "select count(*) from duckdb_tables() where table_name in "
+            "('int_phone_numbers_normalized', 'int_sentence_scores', "
+            "'int_sentence_readings', 'int_text_sentiments')"
+        ).fetchone()[0]
+    assert incremental_python == 4
+    assert leftovers == []
+
+
 def test_a_look_back_that_is_not_hours_is_refused(replayed: dict, tmp_path: Path) -> None:
     warehouse = tmp_path / "earshot.duckdb"
     shutil.copy(replayed["warehouse"], warehouse)
