@@ -123,8 +123,14 @@ class Stage:
             rate,
             f"{self.peak_rss / MiB:,.0f} MiB" if self.peak_rss else "",
             self.baseline,
-            f"{self.ratio:.2f}x" if self.ratio is not None else "",
+            ratio(self.ratio) if self.ratio is not None else "",
         ]
+
+
+def ratio(value: float) -> str:
+    """``value`` as a table's ratio: three decimals below 1, so that a fraction read
+    against a target of 0.10 is never rounded onto it (0.104x, not 0.10x)."""
+    return f"{value:.3f}x" if value < 1 else f"{value:.2f}x"
 
 
 GROUPS = ("loads", "dbt", "dagster", "spark")

@@ -429,3 +429,14 @@ def test_a_measured_copy_reuses_the_parse_done_for_its_own_path(tmp_path: Path) 
     log = (copy.parent / "dbt_logs" / "dbt.log").read_text()
     assert log.count("Partial parsing enabled, no changes found") == 1
     assert copy.parent == tmp_path / "daily"
+
+
+@pytest.mark.parametrize(
+    ("ratio", "cell"), [(0.1036, "0.104x"), (0.0984, "0.098x"), (1.554, "1.55x"), (44.81, "44.81x")]
+)
+def test_a_ratio_below_one_keeps_three_decimals_so_no_target_is_rounded_onto(
+    ratio: float, cell: str
+) -> None:
+    stage = suite.Stage("dbt daily build", None, 13.6, 3, None, "full build: 130.8 s", ratio)
+
+    assert stage.cells()[-1] == cell
