@@ -123,6 +123,33 @@ def test_an_incremental_build_leaves_no_intermediate_tables_behind(replayed: dic
     assert leftovers == []
 
 
+def test_the_tables_earlier_runs_left_are_dropped_on_request_and_nothing_else(
+    replayed: dict, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "earshot.duckdb"
+    shutil.copy(replayed["warehouse"], warehouse)
+    left = ["int_sentence_scores__dbt_tmp20261205125719440675", "int_text_sentiments__dbt_tmp1"]
+    kept = ["int_sentence_scores__dbt_tmp_notes", "customers__dbt_tmp20261205"]
+    with duckdb.connect(str(warehouse)) as con:
+        for name in left + kept:
+            con.execute(f"create table main.{name} as select 1 as x")
+
+    said = harness.dbt(warehouse, "run-operation", "drop_python_model_leftovers")
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        remaining = {
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main'"
+            ).fetchall()
+        }
+        scored = con.execute("select count(*) from intermediate.int_sentence_scores").fetchone()
+    assert remaining == set(kept)
+    assert scored[0] > 0
+    assert all(f"dropped main.{name}" in said for name in left)
+    assert "2 leftover table(s) dropped" in said
+
+
 def test_a_look_back_that_is_not_hours_is_refused(replayed: dict, tmp_path: Path) -> None:
     warehouse = tmp_path / "earshot.duckdb"
     shutil.copy(replayed["warehouse"], warehouse)

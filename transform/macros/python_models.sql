@@ -14,3 +14,36 @@
     {%- endif -%}
     {%- do return(found) -%}
 {% endmacro %}
+
+
+{#- Drops the tables that incremental Python models left in the main schema before
+    the macro above: `dbt run-operation drop_python_model_leftovers`, once, on a
+    warehouse built by an Earshot from before 2026-12-06. Each held one run's new
+    rows of a model, and the model's own table holds them too. Names each table it
+    drops; with `--args '{dry_run: true}'` it only names them. -#}
+{% macro drop_python_model_leftovers(dry_run=false) %}
+    {%- set python_models = graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('language', 'equalto', 'python')
+        | map(attribute='name') | list -%}
+    {%- set found = run_query(
+        "select table_name from duckdb_tables() where schema_name = 'main'"
+        ~ " and database_name = current_database() order by 1"
+    ) -%}
+    {%- set dropped = [] -%}
+    {%- for row in found.rows -%}
+        {%- set name = row[0] -%}
+        {%- for model_name in python_models
+            if name.startswith(model_name ~ '__dbt_tmp') and name[(model_name ~ '__dbt_tmp') | length:].isdigit() -%}
+            {%- if not dry_run -%}
+                {%- do run_query('drop table main."' ~ name ~ '"') -%}
+            {%- endif -%}
+            {%- do dropped.append(name) -%}
+            {{ log(('would drop ' if dry_run else 'dropped ') ~ 'main.' ~ name, info=true) }}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if not dry_run and dropped -%}
+        {%- do adapter.commit() -%}
+    {%- endif -%}
+    {{ log(dropped | length ~ ' leftover table(s) ' ~ ('found' if dry_run else 'dropped'), info=true) }}
+{% endmacro %}
