@@ -53,6 +53,37 @@ def marts(warehouse: Path) -> dict[str, list[tuple]]:
         }
 
 
+LATER_CUSTOMER = "reviewer.later@example.com"
+
+
+def plant_a_review_by_a_stranger(warehouse: Path) -> str:
+    """A day-1 review whose reviewer no Shopify customer is yet (an email nobody holds):
+    its document is written under the email's own key. Returns its document id."""
+    with duckdb.connect(str(warehouse)) as con:
+        (review_id,) = con.execute("select max(id) + 1 from raw_judgeme.reviews").fetchone()
+        con.execute(
+            "insert into raw_judgeme.reviews select * replace ("
+            " ? as id, null as reviewer__external_id, ? as reviewer__email,"
+            " 'planted' as _dlt_id) from raw_judgeme.reviews order by id limit 1",
+            [review_id, LATER_CUSTOMER],
+        )
+    return f"judgeme_review:{review_id}"
+
+
+def plant_the_stranger_as_a_customer(warehouse: Path) -> str:
+    """The reviewer arrives in Shopify on day 2 with that email. Returns their customer id."""
+    with duckdb.connect(str(warehouse)) as con:
+        (customer_id,) = con.execute("select max(id) + 1 from raw_shopify.customers").fetchone()
+        con.execute(
+            "insert into raw_shopify.customers select * replace ("
+            " ? as id, null as phone, ? as email, 'planted' as _dlt_id,"
+            " (select max(_dlt_load_id) from raw_shopify.customers) as _dlt_load_id)"
+            " from raw_shopify.customers order by id limit 1",
+            [customer_id, LATER_CUSTOMER],
+        )
+    return str(customer_id)
+
+
 @pytest.fixture(scope="module")
 def replayed(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     orders = sandbox.records("shopify/orders.jsonl")
@@ -64,10 +95,12 @@ def replayed(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with SandboxServer(sandbox.data_dir, rate_limits="fast") as twin:
         twin.app.set_now(day_one)
         harness.load_sources(twin.url, incremental)
+        stranger = plant_a_review_by_a_stranger(incremental)
         harness.dbt(incremental, "build")
         day_one_marts = marts(incremental)
         twin.app.set_now(day_two)
         harness.load_sources(twin.url, incremental)
+    customer_id = plant_the_stranger_as_a_customer(incremental)
     # day 1's load came minutes before day 2's: with no look-back the run reads
     # day 2's loads alone, as a daily run does once the first load is days old
     harness.dbt(incremental, "build", settings={"EARSHOT_LOOKBACK_HOURS": "0"})
@@ -80,6 +113,7 @@ def replayed(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "compiled": incremental.parent / "dbt_target" / "run" / "earshot" / "models",
         "selects": incremental.parent / "dbt_target" / "compiled" / "earshot" / "models",
         "warehouse": incremental,
+        "planted": {"document_id": stranger, "customer_id": customer_id},
     }
 
 
@@ -219,3 +253,86 @@ def test_new_theme_examples_read_every_sentence_again(
     assert ("praise" in {theme for _, theme in before}) and (
         "praise" not in {theme for _, theme in after}
     )
+    # a new classifier rewrites every document and its mentions, though no document changed
+    harness.dbt(incremental, "run", "-s", "voice_documents", "int_voice_mentions")
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        for table in ("marts.voice_documents", "intermediate.int_voice_mentions"):
+            written = con.execute(f"select distinct model_fingerprint from {table}").fetchall()
+            assert written == [(retrained.fingerprint,)], table
+
+
+def test_a_document_is_rewritten_when_its_speaker_is_identified_later(replayed: dict) -> None:
+    # voice_documents is incremental: a document written on day 1 under a reviewer's
+    # own key carries the customer's key once day 2 brings the customer holding
+    # that email (columns: document_id, source, customer_key)
+    planted = replayed["planted"]
+    day_one = {row[0]: row[2] for row in replayed["day_one"]["voice_documents"]}
+    day_two = {row[0]: row[2] for row in replayed["incremental"]["voice_documents"]}
+    with duckdb.connect(str(replayed["warehouse"]), read_only=True) as con:
+        (customer_key,) = con.execute(
+            "select customer_key from intermediate.int_customer_identities "
+            "where identity_type = 'shopify_customer' and identity_value = ?",
+            [planted["customer_id"]],
+        ).fetchone()
+    assert day_one[planted["document_id"]] != customer_key
+    assert day_two[planted["document_id"]] == customer_key
+    # and so do its mentions (incremental in int_voice_mentions too)
+    mentioned = {
+        row[4]
+        for row in replayed["incremental"]["voice_mentions"]
+        if row[0] == planted["document_id"]
+    }
+    assert mentioned == {customer_key}
+
+
+def test_documents_gone_upstream_leave_voice_documents_and_their_mentions(
+    replayed: dict, tmp_path: Path
+) -> None:
+    # as after int_voice_texts is rebuilt with a source switched off: a full build
+    # would not write those documents, so an incremental one deletes them
+    warehouse = tmp_path / "earshot.duckdb"
+    shutil.copy(replayed["warehouse"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from intermediate.int_voice_documents where source = 'judgeme_review'")
+        before = con.execute(
+            "select source, count(*) from marts.voice_documents group by 1 order by 1"
+        ).fetchall()
+
+    harness.dbt(warehouse, "run", "-s", "voice_documents", "int_voice_mentions")
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        after = con.execute(
+            "select source, count(*) from marts.voice_documents group by 1 order by 1"
+        ).fetchall()
+        mentioned = con.execute(
+            "select distinct source from intermediate.int_voice_mentions order by 1"
+        ).fetchall()
+    assert "judgeme_review" in dict(before)
+    assert after == [(source, n) for source, n in before if source != "judgeme_review"]
+    assert mentioned == [(source,) for source, _ in after]
+
+
+def test_tables_built_before_their_change_columns_are_rebuilt_once(
+    replayed: dict, tmp_path: Path
+) -> None:
+    # a shop upgrading Earshot: its voice_documents and int_voice_mentions have no
+    # text_hash or model_fingerprint yet, so nothing says which documents changed
+    warehouse = tmp_path / "earshot.duckdb"
+    shutil.copy(replayed["warehouse"], warehouse)
+    tables = ("marts.voice_documents", "intermediate.int_voice_mentions")
+    with duckdb.connect(str(warehouse)) as con:
+        expected = {
+            table: con.execute(f"select count(*) from {table}").fetchone() for table in tables
+        }
+        for table in tables:
+            con.execute(f"alter table {table} drop column text_hash")
+            con.execute(f"alter table {table} drop column model_fingerprint")
+
+    harness.dbt(warehouse, "run", "-s", "voice_documents", "int_voice_mentions")
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table in tables:
+            rows, hashed, read = con.execute(
+                f"select count(*), count(text_hash), count(model_fingerprint) from {table}"
+            ).fetchone()
+            assert (rows,) == expected[table] and rows == hashed == read, table

@@ -71,3 +71,42 @@
 {% macro incremental_where_supported() -%}
     {{ return('table' if target.type in ('spark', 'databricks') else 'incremental') }}
 {%- endmacro %}
+
+
+
+{#- A pre-hook for a model incremental on `key` whose rows are built from
+    `current` (a subquery of what each key's rows are built from now): delete
+    every row that `current` has no identical row for, on `key` and
+    `columns`: the key is gone, or one of its columns changed. The model then
+    writes the keys it does not hold (`where key not in (select key from
+    this)`): new keys and the ones deleted here. A model with several rows
+    per key (a document's mentions) repeats the key's `columns` on each, so
+    they all go together.
+
+    A table built before one of `columns` was added gets the column here, all
+    nulls, so every row differs and the table is written again whole, once
+    (DuckDB will not add a column to a table the same transaction has already
+    changed, so the column cannot wait for on_schema_change). Nothing on a
+    model's first build, or where it is rebuilt whole. -#}
+{% macro delete_rows_to_rebuild(current, key, columns) -%}
+    {%- if not is_incremental() -%}
+        select 1
+    {%- else -%}
+        {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+        {%- for column in columns | reject('in', held) -%}
+            {%- set described = run_query(
+                'describe select ' ~ column ~ ' from ' ~ current ~ ' as now_built') -%}
+            alter table {{ this }} add column {{ column }} {{ described.columns[1].values()[0] }};
+        {% endfor -%}
+        delete from {{ this }} as held_rows
+        where not exists (
+            select 1
+            from {{ current }} as now_built
+            where
+                now_built.{{ key }} = held_rows.{{ key }}
+                {%- for column in columns %}
+                and now_built.{{ column }} is not distinct from held_rows.{{ column }}
+                {%- endfor %}
+        )
+    {%- endif -%}
+{%- endmacro %}

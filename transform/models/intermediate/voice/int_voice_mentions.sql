@@ -2,20 +2,39 @@
     product, when, and with what sentiment (of the sentences that raise it).
     The voice_mentions mart and the weekly product demand read it. -#}
 
-{#- A table, not a view: both readers and its test would otherwise compute it again. -#}
-{{ config(materialized='table') }}
+{#- Incremental on document_id, as voice_documents is: a run writes the
+    mentions of the documents that are new or changed (who, when, about what,
+    their text, the classifier that read them, the taxonomy's version) and
+    deletes those of documents gone. A document that raises no theme has no
+    rows, so each run reads its sentences again, and writes nothing. -#}
+{{ config(
+    materialized=incremental_where_supported(),
+    incremental_strategy='delete+insert',
+    unique_key='document_id',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_rows_to_rebuild(
+        mention_inputs(), 'document_id',
+        voice_document_input_columns() | reject('in', ['call_id', 'said_at']) | list
+        + ['mentioned_at', 'taxonomy_version']) }}"
+) }}
 
 with
 
 documents as (
 
-    select * from {{ ref('int_voice_documents') }}
+    {#- incremental: the documents not held, new or deleted by the pre-hook -#}
+    select * from {{ mention_inputs() }} as inputs
+    {% if is_incremental() -%}
+        where inputs.document_id not in (select held.document_id from {{ this }} as held)
+    {%- endif %}
 
 ),
 
 sentence_themes as (
 
-    select * from {{ ref('int_voice_sentence_themes') }}
+    select voice_sentence_themes.*
+    from {{ ref('int_voice_sentence_themes') }} as voice_sentence_themes
+    where voice_sentence_themes.document_id in (select documents.document_id from documents)
 
 ),
 
@@ -44,10 +63,12 @@ final as (
         documents.customer_key,
         documents.product_id,
         documents.call_purpose,
-        documents.said_at as mentioned_at,
+        documents.mentioned_at,
         mentions.sentiment,
         mentions.match_method,
-        mentions.taxonomy_version
+        mentions.taxonomy_version,
+        documents.text_hash,
+        documents.model_fingerprint
     from mentions
     inner join documents
         on mentions.document_id = documents.document_id

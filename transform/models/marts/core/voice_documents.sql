@@ -1,32 +1,60 @@
 {#- One row per thing a customer said (call note, transcript, review), with
-    its redacted text, the themes found in it and its sentiment. -#}
+    its redacted text, the themes found in it and its sentiment.
+
+    Incremental on document_id: a run writes only the documents that are new,
+    or whose person, call purpose, product, time or text changed in
+    int_voice_documents (a caller matched to a customer today), or whose
+    sentences a new voice classifier read (model_fingerprint: a new model or
+    new seeds/theme_examples.csv re-reads every sentence, and so rewrites
+    every document); it deletes those int_voice_documents no longer has
+    (macros/incremental.sql, delete_rows_to_rebuild). Run with --full-refresh
+    after changing the sentiment_mixed_* vars. On Spark it is rebuilt whole
+    (incremental_where_supported). -#}
+
+{{ config(
+    materialized=incremental_where_supported(),
+    incremental_strategy='delete+insert',
+    unique_key='document_id',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_rows_to_rebuild(
+        voice_document_inputs(), 'document_id', voice_document_input_columns()) }}"
+) }}
 
 with
 
 documents as (
 
-    select * from {{ ref('int_voice_documents') }}
+    {#- incremental: the documents not held, new or deleted by the pre-hook -#}
+    select * from {{ voice_document_inputs() }} as inputs
+    {% if is_incremental() -%}
+        where inputs.document_id not in (select held.document_id from {{ this }} as held)
+    {%- endif %}
 
 ),
 
 texts as (
 
     select
-        document_id,
-        document_text
-    from {{ ref('int_voice_texts') }}
+        voice_texts.document_id,
+        voice_texts.document_text
+    from {{ ref('int_voice_texts') }} as voice_texts
+    where voice_texts.document_id in (select documents.document_id from documents)
 
 ),
 
 sentence_themes as (
 
-    select * from {{ ref('int_voice_sentence_themes') }}
+    select voice_sentence_themes.*
+    from {{ ref('int_voice_sentence_themes') }} as voice_sentence_themes
+    where voice_sentence_themes.document_id in (select documents.document_id from documents)
 
 ),
 
 text_sentiments as (
 
-    select * from {{ ref('int_text_sentiments') }}
+    select sentiments.*
+    from {{ ref('int_text_sentiments') }} as sentiments
+    where sentiments.text_hash in (select documents.text_hash from documents)
 
 ),
 
@@ -39,7 +67,7 @@ theme_bits as (
         cast(dense_rank() over (order by theme) - 1 as integer) as theme_bit
     from (
         select distinct theme
-        from {{ ref('int_voice_sentence_themes') }}
+        from sentence_themes
         where theme is not null
     ) as named
 
@@ -117,7 +145,9 @@ final as (
                 < {{ var('sentiment_mixed_lean') }}
                 then 'mixed'
             else coalesce(text_sentiments.sentiment_label, 'neutral')
-        end as sentiment_label
+        end as sentiment_label,
+        documents.text_hash,
+        documents.model_fingerprint
     from documents
     inner join texts
         on documents.document_id = texts.document_id

@@ -1,0 +1,46 @@
+{#- What a document's rows in voice_documents and int_voice_mentions are
+    built from, beside its sentences' readings: its row in int_voice_documents
+    (who said it, when, about what, and the hash of its text) and the voice
+    classifier that read the sentences (one after any run: a new classifier
+    reads every sentence again). A subquery, so that a model and its pre-hook
+    (delete_rows_to_rebuild) read the same thing. -#}
+{% macro voice_document_inputs() -%}
+    (
+        select
+            documents.*,
+            reader.model_fingerprint
+        from {{ ref('int_voice_documents') }} as documents
+        cross join (
+            select max(model_fingerprint) as model_fingerprint
+            from {{ ref('int_sentence_readings') }}
+        ) as reader
+    )
+{%- endmacro %}
+
+
+{#- The columns of voice_document_inputs() that a document's rows carry and
+    are compared on. -#}
+{% macro voice_document_input_columns() -%}
+    {{ return([
+        'source', 'customer_key', 'call_id', 'call_purpose', 'product_id', 'said_at',
+        'text_hash', 'model_fingerprint'
+    ]) }}
+{%- endmacro %}
+
+
+{#- voice_document_inputs() as int_voice_mentions' rows carry it: the time as
+    mentioned_at, and the version of seeds/theme_taxonomy.csv that named the
+    themes' categories. -#}
+{% macro mention_inputs() -%}
+    (
+        select
+            inputs.*,
+            inputs.said_at as mentioned_at,
+            taxonomy.taxonomy_version
+        from {{ voice_document_inputs() }} as inputs
+        cross join (
+            select max(version) as taxonomy_version
+            from {{ ref('theme_taxonomy') }}
+        ) as taxonomy
+    )
+{%- endmacro %}
