@@ -73,7 +73,6 @@
 {%- endmacro %}
 
 
-
 {#- A pre-hook for a model incremental on `key` whose rows are built from
     `current` (a subquery of what each key's rows are built from now): delete
     every row that `current` has no identical row for, on `key` and

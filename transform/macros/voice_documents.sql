@@ -44,3 +44,13 @@
         ) as taxonomy
     )
 {%- endmacro %}
+
+
+{#- The columns of mention_inputs() that a document's mentions carry and are
+    compared on. -#}
+{% macro mention_input_columns() -%}
+    {{ return([
+        'source', 'customer_key', 'call_purpose', 'product_id', 'mentioned_at',
+        'text_hash', 'model_fingerprint', 'taxonomy_version'
+    ]) }}
+{%- endmacro %}

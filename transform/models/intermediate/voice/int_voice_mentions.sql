@@ -13,9 +13,7 @@
     unique_key='document_id',
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_rows_to_rebuild(
-        mention_inputs(), 'document_id',
-        voice_document_input_columns() | reject('in', ['call_id', 'said_at']) | list
-        + ['mentioned_at', 'taxonomy_version']) }}"
+        mention_inputs(), 'document_id', mention_input_columns()) }}"
 ) }}
 
 with

@@ -35,10 +35,9 @@ documents as (
 texts as (
 
     select
-        voice_texts.document_id,
-        voice_texts.document_text
-    from {{ ref('int_voice_texts') }} as voice_texts
-    where voice_texts.document_id in (select documents.document_id from documents)
+        document_id,
+        document_text
+    from {{ ref('int_voice_texts') }}
 
 ),
 
@@ -52,9 +51,7 @@ sentence_themes as (
 
 text_sentiments as (
 
-    select sentiments.*
-    from {{ ref('int_text_sentiments') }} as sentiments
-    where sentiments.text_hash in (select documents.text_hash from documents)
+    select * from {{ ref('int_text_sentiments') }}
 
 ),
 
