@@ -298,18 +298,77 @@ def test_documents_gone_upstream_leave_voice_documents_and_their_mentions(
             "select source, count(*) from marts.voice_documents group by 1 order by 1"
         ).fetchall()
 
-    harness.dbt(warehouse, "run", "-s", "voice_documents", "int_voice_mentions")
+    harness.dbt(warehouse, "run", "-s", "voice_documents", "int_voice_mentions", "voice_mentions")
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         after = con.execute(
             "select source, count(*) from marts.voice_documents group by 1 order by 1"
         ).fetchall()
-        mentioned = con.execute(
-            "select distinct source from intermediate.int_voice_mentions order by 1"
-        ).fetchall()
+        mentioned = {
+            table: con.execute(f"select distinct source from {table} order by 1").fetchall()
+            for table in ("intermediate.int_voice_mentions", "marts.voice_mentions")
+        }
     assert "judgeme_review" in dict(before)
     assert after == [(source, n) for source, n in before if source != "judgeme_review"]
-    assert mentioned == [(source,) for source, _ in after]
+    for table, sources in mentioned.items():
+        assert sources == [(source,) for source, _ in after], table
+
+
+VOICE_MENTION_ROWS = """
+    select
+        mentions.document_id, mentions.source, mentions.theme, mentions.category,
+        mentions.customer_key, mentions.product_id, mentions.call_purpose,
+        mentions.mentioned_at, mentions.sentiment,
+        documents.sentiment_label as document_sentiment_label,
+        mentions.match_method, mentions.taxonomy_version
+    from intermediate.int_voice_mentions as mentions
+    inner join marts.voice_documents as documents
+        on mentions.document_id = documents.document_id
+"""
+
+
+def test_voice_mentions_takes_a_theme_more_a_theme_fewer_and_a_changed_one(
+    replayed: dict, tmp_path: Path
+) -> None:
+    # voice_mentions is incremental and compares each held document's mentions with
+    # int_voice_mentions' row by row: one document raises a theme more (its other
+    # rows unchanged), one a theme fewer, one a theme read with another sentiment
+    warehouse = tmp_path / "earshot.duckdb"
+    shutil.copy(replayed["warehouse"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        gains, loses, changes = (
+            row[0]
+            for row in con.execute(
+                "select document_id from intermediate.int_voice_mentions group by 1 "
+                "having count(*) >= 2 order by 1 limit 3"
+            ).fetchall()
+        )
+        con.execute(
+            "insert into intermediate.int_voice_mentions "
+            "select * replace ('planted_theme' as theme) from intermediate.int_voice_mentions "
+            "where document_id = ? limit 1",
+            [gains],
+        )
+        con.execute(
+            "delete from intermediate.int_voice_mentions where document_id = ? and theme = "
+            "(select min(theme) from intermediate.int_voice_mentions where document_id = ?)",
+            [loses, loses],
+        )
+        con.execute(
+            "update intermediate.int_voice_mentions set sentiment = -0.875 where document_id = ?",
+            [changes],
+        )
+        expected = sorted(con.execute(VOICE_MENTION_ROWS).fetchall(), key=repr)
+        assert sorted(con.execute("select * from marts.voice_mentions").fetchall(), key=repr) != (
+            expected
+        )
+
+    harness.dbt(warehouse, "run", "-s", "voice_mentions")
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        held = sorted(con.execute("select * from marts.voice_mentions").fetchall(), key=repr)
+    assert held == expected
+    assert {row[0] for row in held if row[2] == "planted_theme"} == {gains}
 
 
 def test_tables_built_before_their_change_columns_are_rebuilt_once(

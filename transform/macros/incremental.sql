@@ -74,13 +74,22 @@
 
 
 {#- A pre-hook for a model incremental on `key` whose rows are built from
-    `current` (a subquery of what each key's rows are built from now): delete
-    every row that `current` has no identical row for, on `key` and
-    `columns`: the key is gone, or one of its columns changed. The model then
-    writes the keys it does not hold (`where key not in (select key from
-    this)`): new keys and the ones deleted here. A model with several rows
-    per key (a document's mentions) repeats the key's `columns` on each, so
-    they all go together.
+    `current` (a subquery of each key's rows as they would be built now):
+    delete every key whose rows in the table differ from its rows in
+    `current`, compared on `columns`: the key is gone, one of its columns
+    changed, or it has a row more or a row fewer. The model then writes the
+    keys it does not hold (`where key not in (select key from this)`): new
+    keys and the ones deleted here.
+
+    `current` may give one row per key where the table holds several (a
+    document's inputs against its mentions, each of which repeats them): then
+    the key's rows all go together when its inputs change, and a key that
+    `current` has but the table has no row for is left to the model.
+
+    Rows are compared by a hash of `columns` (nulls hash alike), not column by
+    column: at the L shop the column-by-column comparison of voice_documents
+    took 1.5 s of a daily build, the hashes 0.4 s. Two different rows hash
+    alike once in 2^64.
 
     A table built before one of `columns` was added gets the column here, all
     nulls, so every row differs and the table is written again whole, once
@@ -97,15 +106,25 @@
                 'describe select ' ~ column ~ ' from ' ~ current ~ ' as now_built') -%}
             alter table {{ this }} add column {{ column }} {{ described.columns[1].values()[0] }};
         {% endfor -%}
-        delete from {{ this }} as held_rows
-        where not exists (
-            select 1
-            from {{ current }} as now_built
-            where
-                now_built.{{ key }} = held_rows.{{ key }}
-                {%- for column in columns %}
-                and now_built.{{ column }} is not distinct from held_rows.{{ column }}
-                {%- endfor %}
+        delete from {{ this }}
+        where {{ key }} in (
+            select coalesce(held_rows.{{ key }}, now_rows.{{ key }})
+            from (
+                select
+                    {{ key }},
+                    hash({{ columns | join(', ') }}) as row_hash
+                from {{ this }}
+            ) as held_rows
+            full outer join (
+                select
+                    {{ key }},
+                    hash({{ columns | join(', ') }}) as row_hash
+                from {{ current }} as now_built
+            ) as now_rows
+                on
+                    held_rows.{{ key }} = now_rows.{{ key }}
+                    and held_rows.row_hash = now_rows.row_hash
+            where held_rows.{{ key }} is null or now_rows.{{ key }} is null
         )
     {%- endif -%}
 {%- endmacro %}

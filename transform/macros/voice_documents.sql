@@ -54,3 +54,39 @@
         'text_hash', 'model_fingerprint', 'taxonomy_version'
     ]) }}
 {%- endmacro %}
+
+
+{#- voice_mentions' rows as they would be built now: each of int_voice_mentions'
+    rows with the sentiment of its whole document. A subquery, so that the
+    model and its pre-hook (delete_rows_to_rebuild) read the same thing. -#}
+{% macro voice_mention_rows() -%}
+    (
+        select
+            mentions.document_id,
+            mentions.source,
+            mentions.theme,
+            mentions.category,
+            mentions.customer_key,
+            mentions.product_id,
+            mentions.call_purpose,
+            mentions.mentioned_at,
+            mentions.sentiment,
+            documents.sentiment_label as document_sentiment_label,
+            mentions.match_method,
+            mentions.taxonomy_version
+        from {{ ref('int_voice_mentions') }} as mentions
+        inner join {{ ref('voice_documents') }} as documents
+            on mentions.document_id = documents.document_id
+    )
+{%- endmacro %}
+
+
+{#- The columns of voice_mention_rows() besides the document, every one of
+    which a row is compared on. -#}
+{% macro voice_mention_columns() -%}
+    {{ return([
+        'source', 'theme', 'category', 'customer_key', 'product_id', 'call_purpose',
+        'mentioned_at', 'sentiment', 'document_sentiment_label', 'match_method',
+        'taxonomy_version'
+    ]) }}
+{%- endmacro %}

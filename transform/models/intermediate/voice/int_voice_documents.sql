@@ -5,8 +5,9 @@
     a customer today. The text itself stays in int_voice_texts, which
     voice_documents reads it from: rebuilding this table daily writes keys, not
     every word the shop ever heard. voice_documents and int_voice_mentions
-    compare their rows with this table's and write again only the documents
-    that changed (macros/voice_documents.sql). -#}
+    compare their rows with this table's, and voice_mentions its rows with
+    theirs, and write again only the documents that changed
+    (macros/voice_documents.sql). -#}
 
 {{ config(materialized='table') }}
 

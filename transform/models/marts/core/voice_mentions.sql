@@ -1,39 +1,50 @@
 {#- One row per document and theme it raises: who raised it, about which
     product, when, and with what sentiment (of the sentences that raise it),
-    beside the sentiment of the whole document. -#}
+    beside the sentiment of the whole document.
+
+    Incremental on document_id: a run writes the documents whose mentions
+    differ from what int_voice_mentions and voice_documents give now (new,
+    changed, a theme more or fewer) and deletes those of documents gone
+    (macros/incremental.sql, delete_rows_to_rebuild). On Spark it is rebuilt
+    whole (incremental_where_supported). -#}
+
+{{ config(
+    materialized=incremental_where_supported(),
+    incremental_strategy='delete+insert',
+    unique_key='document_id',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_rows_to_rebuild(
+        voice_mention_rows(), 'document_id', voice_mention_columns()) }}"
+) }}
 
 with
 
 mentions as (
 
-    select * from {{ ref('int_voice_mentions') }}
-
-),
-
-documents as (
-
-    select * from {{ ref('voice_documents') }}
+    {#- incremental: the documents not held, new or deleted by the pre-hook -#}
+    select * from {{ voice_mention_rows() }} as mention_rows
+    {% if is_incremental() -%}
+        where mention_rows.document_id not in (select held.document_id from {{ this }} as held)
+    {%- endif %}
 
 ),
 
 final as (
 
     select
-        mentions.document_id,
-        mentions.source,
-        mentions.theme,
-        mentions.category,
-        mentions.customer_key,
-        mentions.product_id,
-        mentions.call_purpose,
-        mentions.mentioned_at,
-        mentions.sentiment,
-        documents.sentiment_label as document_sentiment_label,
-        mentions.match_method,
-        mentions.taxonomy_version
+        document_id,
+        source,
+        theme,
+        category,
+        customer_key,
+        product_id,
+        call_purpose,
+        mentioned_at,
+        sentiment,
+        document_sentiment_label,
+        match_method,
+        taxonomy_version
     from mentions
-    inner join documents
-        on mentions.document_id = documents.document_id
 
 )
 

@@ -14,6 +14,19 @@ documents as (
 
 ),
 
+numbered_documents as (
+
+    {#- each document about a product numbered: counting distinct numbers took
+        2.3 s of the L shop's build where distinct document_ids took 3.7 s -#}
+    select
+        document_id,
+        product_id,
+        row_number() over (order by document_id) as document_number
+    from documents
+    where product_id is not null
+
+),
+
 sentences as (
 
     select * from {{ ref('int_voice_sentences') }}
@@ -42,17 +55,15 @@ customer_terms as (
 
     {#- each sentence's words were cut once, in int_sentence_terms -#}
     select
-        documents.product_id,
+        numbered_documents.product_id,
         sentence_terms.term,
-        count(distinct documents.document_id) as customer_documents
-    from documents
+        count(distinct numbered_documents.document_number) as customer_documents
+    from numbered_documents
     inner join sentences
-        on documents.document_id = sentences.document_id
+        on numbered_documents.document_id = sentences.document_id
     inner join sentence_terms
         on sentences.sentence_hash = sentence_terms.sentence_hash
-    where
-        documents.product_id is not null
-        and sentence_terms.term is not null
+    where sentence_terms.term is not null
     group by 1, 2
 
 ),
