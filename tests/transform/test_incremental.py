@@ -395,3 +395,35 @@ def test_tables_built_before_their_change_columns_are_rebuilt_once(
                 f"select count(*), count(text_hash), count(model_fingerprint) from {table}"
             ).fetchone()
             assert (rows,) == expected[table] and rows == hashed == read, table
+
+
+def test_orders_netted_reads_on_from_its_last_load_and_drops_an_order_cancelled_since(
+    replayed: dict, tmp_path: Path
+) -> None:
+    # int_orders_netted is incremental on the orders loaded since its last run; a
+    # table built before it carried load_id gets the column and is written again
+    warehouse = tmp_path / "earshot.duckdb"
+    shutil.copy(replayed["warehouse"], warehouse)
+    columns = "order_id, customer_id, ordered_at, gross_amount, discount_amount, refunded_amount"
+    with duckdb.connect(str(warehouse)) as con:
+        before = con.execute(f"select {columns} from intermediate.int_orders_netted").fetchall()
+        (cancelled,) = con.execute(
+            "select min(order_id) from intermediate.int_orders_netted"
+        ).fetchone()
+        con.execute("alter table intermediate.int_orders_netted drop column load_id")
+        con.execute(
+            "update raw_shopify.orders set cancelled_at = now(), _dlt_load_id = "
+            "(select cast(max(cast(_dlt_load_id as double)) + 1 as varchar) "
+            "from raw_shopify.orders) where id = ?",
+            [cancelled],
+        )
+
+    harness.dbt(warehouse, "run", "-s", "int_order_lines_netted", "int_orders_netted")
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        after = con.execute(f"select {columns} from intermediate.int_orders_netted").fetchall()
+        (unstamped,) = con.execute(
+            "select count(*) from intermediate.int_orders_netted where load_id is null"
+        ).fetchone()
+    assert sorted(after) == sorted(row for row in before if row[0] != cancelled)
+    assert unstamped == 0

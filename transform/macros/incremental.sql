@@ -100,12 +100,7 @@
     {%- if not is_incremental() -%}
         select 1
     {%- else -%}
-        {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-        {%- for column in columns | reject('in', held) -%}
-            {%- set described = run_query(
-                'describe select ' ~ column ~ ' from ' ~ current ~ ' as now_built') -%}
-            alter table {{ this }} add column {{ column }} {{ described.columns[1].values()[0] }};
-        {% endfor -%}
+        {{ add_missing_columns(current, columns) }}
         delete from {{ this }}
         where {{ key }} in (
             select coalesce(held_rows.{{ key }}, now_rows.{{ key }})
@@ -127,4 +122,18 @@
             where held_rows.{{ key }} is null or now_rows.{{ key }} is null
         )
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Statements that add to an incremental model's table each of `columns` it
+    does not have yet, typed as `current` (a relation or subquery) gives it:
+    for a pre-hook that reads a column a table built by an earlier Earshot
+    lacks. The column is all nulls. -#}
+{% macro add_missing_columns(current, columns) -%}
+    {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- for column in columns | reject('in', held) -%}
+        {%- set described = run_query(
+            'describe select ' ~ column ~ ' from ' ~ current ~ ' as now_built') -%}
+        alter table {{ this }} add column {{ column }} {{ described.columns[1].values()[0] }};
+    {% endfor -%}
 {%- endmacro %}

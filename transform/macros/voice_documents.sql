@@ -58,8 +58,11 @@
 
 {#- voice_mentions' rows as they would be built now: each of int_voice_mentions'
     rows with the sentiment of its whole document. A subquery, so that the
-    model and its pre-hook (delete_rows_to_rebuild) read the same thing. -#}
-{% macro voice_mention_rows() -%}
+    model and its pre-hook (delete_rows_to_rebuild) read the same thing. With
+    `held`, only the documents `held` has no rows for, left out before the
+    join (left out after it, DuckDB joined every mention first: 0.55 s against
+    0.29 s at the L shop). -#}
+{% macro voice_mention_rows(held=none) -%}
     (
         select
             mentions.document_id,
@@ -74,7 +77,15 @@
             documents.sentiment_label as document_sentiment_label,
             mentions.match_method,
             mentions.taxonomy_version
-        from {{ ref('int_voice_mentions') }} as mentions
+        from (
+            select every_mention.*
+            from {{ ref('int_voice_mentions') }} as every_mention
+            {% if held is not none -%}
+                where every_mention.document_id not in (
+                    select held_rows.document_id from {{ held }} as held_rows
+                )
+            {%- endif %}
+        ) as mentions
         inner join {{ ref('voice_documents') }} as documents
             on mentions.document_id = documents.document_id
     )

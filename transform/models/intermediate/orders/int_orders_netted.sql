@@ -1,21 +1,44 @@
 {#- One row per real order (not a test, not cancelled) with its revenue net of
     discounts and refunds, before tax and shipping. -#}
 
-{#- A table, not a view: read by int_weeks, customers, shop_daily and three tests,
-    each of which would otherwise compute it again. -#}
-{{ config(materialized='table') }}
+{#- Incremental as int_order_lines_netted is: a run re-reads the orders loaded
+    since the last run (macros/incremental.sql) and writes them again from
+    their lines. The pre-hook first deletes every one of those orders, so an
+    order cancelled, marked as a test or left with no lines since goes. A
+    table built before load_id was a column gets it, all nulls, and is written
+    again whole once. Not a view: int_weeks, customers, shop_daily and three
+    tests read it. -#}
+{{ config(
+    materialized=incremental_where_supported(),
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
+    on_schema_change='append_new_columns',
+    pre_hook="{% if is_incremental() %}
+        {{ add_missing_columns(ref('stg_shopify__orders'), ['load_id']) }}
+        delete from {{ this }} where order_id in (
+            select order_id from {{ ref('stg_shopify__orders') }}
+            where {{ loaded_since_last_run('load_id', window_column='updated_at') }}
+        )
+    {% endif %}"
+) }}
 
 with
 
 orders as (
 
     select * from {{ ref('stg_shopify__orders') }}
+    {% if is_incremental() -%}
+        where {{ loaded_since_last_run('load_id', window_column='updated_at') }}
+    {%- endif %}
 
 ),
 
 order_lines as (
 
     select * from {{ ref('int_order_lines_netted') }}
+    {% if is_incremental() -%}
+        where order_id in (select orders.order_id from orders)
+    {%- endif %}
 
 ),
 
@@ -44,7 +67,8 @@ final as (
             - coalesce(orders.total_discounts, 0)
             - line_totals.refunded_amount
             as decimal(18, 2)
-        ) as net_revenue
+        ) as net_revenue,
+        orders.load_id
 
     from orders
     inner join line_totals

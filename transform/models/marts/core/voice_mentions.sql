@@ -22,10 +22,7 @@ with
 mentions as (
 
     {#- incremental: the documents not held, new or deleted by the pre-hook -#}
-    select * from {{ voice_mention_rows() }} as mention_rows
-    {% if is_incremental() -%}
-        where mention_rows.document_id not in (select held.document_id from {{ this }} as held)
-    {%- endif %}
+    select * from {{ voice_mention_rows(held=this if is_incremental() else none) }} as mention_rows
 
 ),
 
