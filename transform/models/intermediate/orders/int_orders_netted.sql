@@ -3,11 +3,13 @@
 
 {#- Incremental as int_order_lines_netted is: a run re-reads the orders loaded
     since the last run (macros/incremental.sql) and writes them again from
-    their lines. The pre-hook first deletes every one of those orders, so an
-    order cancelled, marked as a test or left with no lines since goes. A
-    table built before load_id was a column gets it, all nulls, and is written
-    again whole once. Not a view: int_weeks, customers, shop_daily and three
-    tests read it. -#}
+    their lines (delete+insert on order_id). An order re-read with no lines
+    (cancelled, marked as a test, or left with none since) is not written
+    again, so the pre-hook deletes it; it leaves the others to delete+insert,
+    so that the newest load this table holds, which the model's reading
+    starts from, stays where it was. A table built before load_id was a
+    column gets it, all nulls, and is written again whole once. Not a view:
+    int_weeks, customers, shop_daily and three tests read it. -#}
 {{ config(
     materialized=incremental_where_supported(),
     incremental_strategy='delete+insert',
@@ -16,8 +18,12 @@
     pre_hook="{% if is_incremental() %}
         {{ add_missing_columns(ref('stg_shopify__orders'), ['load_id']) }}
         delete from {{ this }} where order_id in (
-            select order_id from {{ ref('stg_shopify__orders') }}
-            where {{ loaded_since_last_run('load_id', window_column='updated_at') }}
+            select re_read.order_id from {{ ref('stg_shopify__orders') }} as re_read
+            where
+                {{ loaded_since_last_run('re_read.load_id', window_column='re_read.updated_at') }}
+                and re_read.order_id not in (
+                    select order_lines.order_id from {{ ref('int_order_lines_netted') }} as order_lines
+                )
         )
     {% endif %}"
 ) }}
