@@ -21,28 +21,10 @@ with
 
 mentions as (
 
-    {#- incremental: the documents not held, new or deleted by the pre-hook -#}
+    {#- the columns as voice_mention_rows() names them; incremental: the
+        documents not held, new or deleted by the pre-hook -#}
     select * from {{ voice_mention_rows(held=this if is_incremental() else none) }} as mention_rows
-
-),
-
-final as (
-
-    select
-        document_id,
-        source,
-        theme,
-        category,
-        customer_key,
-        product_id,
-        call_purpose,
-        mentioned_at,
-        sentiment,
-        document_sentiment_label,
-        match_method,
-        taxonomy_version
-    from mentions
 
 )
 
-select * from final
+select * from mentions
