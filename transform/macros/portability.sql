@@ -28,6 +28,18 @@
     md5(cast({{ expression }} as {{ dbt.type_string() }}))
 {%- endmacro %}
 
+{#- A 64-bit hash of one or more columns (given as one comma-separated string):
+    equal rows, nulls and all, hash alike, so wide rows can be grouped on one
+    number. Not a key: two different rows may hash alike too, so a caller
+    that must be exact checks again the rows whose hashes clash. -#}
+{% macro row_hash(columns) -%}
+    {{ return(adapter.dispatch('row_hash', 'earshot')(columns)) }}
+{%- endmacro %}
+
+{% macro default__row_hash(columns) -%}
+    hash({{ columns }})
+{%- endmacro %}
+
 {#- The integers 0 .. count - 1 as rows of one column, for spines of months or weeks. -#}
 {% macro integer_spine(count, column_name='n') -%}
     {{ return(adapter.dispatch('integer_spine', 'earshot')(count, column_name)) }}
@@ -102,6 +114,11 @@
 
 {% macro spark__epoch_to_utc(column) -%}
     timestamp_seconds({{ column }})
+{%- endmacro %}
+
+{#- Spark's hash() is 32 bits; xxhash64 is its 64-bit hash. -#}
+{% macro spark__row_hash(columns) -%}
+    xxhash64({{ columns }})
 {%- endmacro %}
 
 {% macro spark__integer_spine(count, column_name) -%}
