@@ -105,6 +105,15 @@
         {%- for column in adapter.get_columns_in_relation(this) -%}
             {%- do held_types.update({column.name: column.data_type}) -%}
         {%- endfor %}
+        {#- the current values as the table holds them: a value hashes by its
+            type, and a column the table holds as another type than the model
+            now gives would otherwise differ on every row, every run -#}
+        {%- set as_held = [] -%}
+        {%- for column in columns -%}
+            {%- do as_held.append(
+                'cast(' ~ column ~ ' as ' ~ held_types[column] ~ ')'
+                if column in held_types else column) -%}
+        {%- endfor %}
         {{ add_missing_columns(current, columns, held=held_types.keys() | list) }}
         delete from {{ this }}
         where {{ key }} in (
@@ -112,25 +121,13 @@
             from (
                 select
                     {{ key }},
-                    hash({{ columns | join(', ') }}) as row_hash
+                    {{ row_hash(columns | join(', ')) }} as row_hash
                 from {{ this }}
             ) as held_rows
             full outer join (
-                {#- as the table holds them: a value hashes by its type, and a
-                    column the table holds as another type than the model now
-                    gives would otherwise differ on every row, every run -#}
                 select
                     {{ key }},
-                    hash(
-                        {%- for column in columns %}
-                            {%- if column in held_types %}
-                                cast({{ column }} as {{ held_types[column] }})
-                            {%- else %}
-                                {{ column }}
-                            {%- endif %}
-                            {{- ',' if not loop.last }}
-                        {%- endfor %}
-                    ) as row_hash
+                    {{ row_hash(as_held | join(', ')) }} as row_hash
                 from {{ current }} as now_built
             ) as now_rows
                 on
