@@ -1,6 +1,7 @@
 """Runs as an engineer launches them: a malformed load is stopped before publication, a
-backfill rebuilds what a full run builds, two runs at once take turns, and CSV exports
-dropped in the watched folder start a run through the sensor.
+backfill rebuilds what a full run builds, two runs at once take turns, CSV exports
+dropped in the watched folder start a run through the sensor, and a dbt build that ran
+out of memory is run once more.
 
 Each test serves its own small sandbox shop and runs on a warehouse of its own. The XS
 shop is run whole once (``shop_run_once``); the backfill compares against those marts, and
@@ -466,3 +467,31 @@ def test_the_whole_graph_on_the_s_shop_passes_every_check(s_shop: BuiltShop) -> 
     assert [key for key, passed in evaluated.items() if not passed] == []
     built = materialized(result)
     assert {key.to_user_string() for key in graph.materializable_asset_keys} == built
+
+
+def dbt_asset_keys() -> list[dg.AssetKey]:
+    from orchestration.definitions import defs
+
+    (dbt_assets,) = [
+        assets
+        for assets in defs().assets or []
+        if isinstance(assets, dg.AssetsDefinition) and assets.op.name == "earshot_dbt_assets"
+    ]
+    return sorted(dbt_assets.keys)
+
+
+def test_a_dbt_build_that_runs_out_of_memory_runs_once_more_then_fails(
+    serve, shop_run_once: ShopRunOnce, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = serve(built=shop_run_once)
+    monkeypatch.setenv("EARSHOT_DUCKDB_MEMORY_LIMIT", "1MB")
+
+    result = shop.run(asset_selection=dbt_asset_keys())
+
+    assert not result.success
+    events = [e for e in result.all_events if e.step_key == "earshot_dbt_assets"]
+    kinds = [e.event_type_value for e in events]
+    assert kinds.count("STEP_UP_FOR_RETRY") == 1
+    assert kinds.count("STEP_RESTARTED") == 1
+    assert kinds[-1] == "STEP_FAILURE"
+    assert "Out of Memory Error" in str(events[-1].event_specific_data.error)
