@@ -23,8 +23,12 @@ pytestmark = pytest.mark.e2e
 DAY = 86_400
 
 
-def marts(warehouse: Path) -> dict[str, list[tuple]]:
-    """Every mart's rows, sorted, with floats rounded past summation noise.
+def tables(
+    warehouse: Path, schema: str = "marts", names: tuple[str, ...] = (), by_name: bool = False
+) -> dict:
+    """Every table's rows in ``schema`` (or those ``names``), sorted, with floats
+    rounded past summation noise; ``by_name``, its columns in the order of
+    their names, not the table's.
 
     Sums over rows read in another order differ in the last bits; rounding to
     6 places keeps such a difference from landing on a rounding boundary.
@@ -34,23 +38,48 @@ def marts(warehouse: Path) -> dict[str, list[tuple]]:
         return round(value, 6) if isinstance(value, float) else value
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
+        found = [
             row[0]
             for row in con.execute(
                 "select table_name from information_schema.tables "
-                "where table_schema = 'marts' order by 1"
+                "where table_schema = ? order by 1",
+                [schema],
             ).fetchall()
         ]
+
+        def columns(table: str) -> str:
+            if not by_name:
+                return "*"
+            named = con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by 1",
+                [schema, table],
+            ).fetchall()
+            return ", ".join(f'"{name}"' for (name,) in named)
+
         return {
             table: sorted(
                 (
                     tuple(normal(v) for v in row)
-                    for row in con.execute(f"select * from marts.{table}").fetchall()
+                    for row in con.execute(
+                        f"select {columns(table)} from {schema}.{table}"
+                    ).fetchall()
                 ),
                 key=repr,
             )
-            for table in tables
+            for table in found
+            if not names or table in names
         }
+
+
+def marts(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows (``tables``)."""
+    return tables(warehouse)
+
+
+# rebuilt from their whole query on every run, and written only where they
+# differ from it (macros/incremental.sql, the sync strategy)
+SYNCED = ("int_calls_identified", "int_customer_identities", "int_voice_documents")
 
 
 LATER_CUSTOMER = "reviewer.later@example.com"
@@ -110,11 +139,20 @@ def replayed(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "day_one": day_one_marts,
         "incremental": marts(incremental),
         "full_refresh": marts(full),
+        "synced": tables(incremental, "intermediate", SYNCED),
+        "synced_in_full": tables(full, "intermediate", SYNCED),
         "compiled": incremental.parent / "dbt_target" / "run" / "earshot" / "models",
         "selects": incremental.parent / "dbt_target" / "compiled" / "earshot" / "models",
         "warehouse": incremental,
         "planted": {"document_id": stranger, "customer_id": customer_id},
     }
+
+
+def copy_of_day_two(replayed: dict, folder: Path) -> Path:
+    """A copy of the incrementally built day-2 warehouse in ``folder``, for a test to change."""
+    warehouse = folder / "earshot.duckdb"
+    shutil.copy(replayed["warehouse"], warehouse)
+    return warehouse
 
 
 def test_day_two_incremental_equals_a_full_refresh(replayed: dict) -> None:
@@ -123,6 +161,8 @@ def test_day_two_incremental_equals_a_full_refresh(replayed: dict) -> None:
     assert {"voice_mentions", "customers", "product_demand_weekly"} <= set(full)
     differing = [table for table in full if incremental[table] != full[table]]
     assert differing == []
+    assert list(replayed["synced"]) == list(SYNCED)
+    assert replayed["synced"] == replayed["synced_in_full"]
 
 
 def test_day_two_brought_new_data_through_the_incremental_path(replayed: dict) -> None:
@@ -138,6 +178,9 @@ def test_day_two_brought_new_data_through_the_incremental_path(replayed: dict) -
         replayed["selects"] / "intermediate" / "orders" / "int_order_lines_netted.sql"
     ).read_text()
     assert "- 0 * 3600" in selected  # EARSHOT_LOOKBACK_HOURS, read at run time
+    for synced in ("identity/int_customer_identities", "voice/int_voice_documents"):
+        written = (replayed["compiled"] / "intermediate" / f"{synced}.sql").read_text()
+        assert "anti join" in written.lower(), synced
 
 
 def test_an_incremental_build_leaves_no_intermediate_tables_behind(replayed: dict) -> None:
@@ -160,8 +203,7 @@ def test_an_incremental_build_leaves_no_intermediate_tables_behind(replayed: dic
 def test_the_tables_earlier_runs_left_are_dropped_on_request_and_nothing_else(
     replayed: dict, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "earshot.duckdb"
-    shutil.copy(replayed["warehouse"], warehouse)
+    warehouse = copy_of_day_two(replayed, tmp_path)
     left = ["int_sentence_scores__dbt_tmp20261205125719440675", "int_text_sentiments__dbt_tmp1"]
     kept = ["int_sentence_scores__dbt_tmp_notes", "customers__dbt_tmp20261205"]
     with duckdb.connect(str(warehouse)) as con:
@@ -185,8 +227,7 @@ def test_the_tables_earlier_runs_left_are_dropped_on_request_and_nothing_else(
 
 
 def test_a_look_back_that_is_not_hours_is_refused(replayed: dict, tmp_path: Path) -> None:
-    warehouse = tmp_path / "earshot.duckdb"
-    shutil.copy(replayed["warehouse"], warehouse)
+    warehouse = copy_of_day_two(replayed, tmp_path)
 
     with pytest.raises(RuntimeError, match="EARSHOT_LOOKBACK_HOURS=a week: give a number"):
         harness.dbt(
@@ -290,8 +331,7 @@ def test_documents_gone_upstream_leave_voice_documents_and_their_mentions(
 ) -> None:
     # as after int_voice_texts is rebuilt with a source switched off: a full build
     # would not write those documents, so an incremental one deletes them
-    warehouse = tmp_path / "earshot.duckdb"
-    shutil.copy(replayed["warehouse"], warehouse)
+    warehouse = copy_of_day_two(replayed, tmp_path)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("delete from intermediate.int_voice_documents where source = 'judgeme_review'")
         before = con.execute(
@@ -333,8 +373,7 @@ def test_voice_mentions_takes_a_theme_more_a_theme_fewer_and_a_changed_one(
     # voice_mentions is incremental and compares each held document's mentions with
     # int_voice_mentions' row by row: one document raises a theme more (its other
     # rows unchanged), one a theme fewer, one a theme read with another sentiment
-    warehouse = tmp_path / "earshot.duckdb"
-    shutil.copy(replayed["warehouse"], warehouse)
+    warehouse = copy_of_day_two(replayed, tmp_path)
     with duckdb.connect(str(warehouse)) as con:
         gains, loses, changes = (
             row[0]
@@ -376,8 +415,7 @@ def test_tables_built_before_their_change_columns_are_rebuilt_once(
 ) -> None:
     # a shop upgrading Earshot: its voice_documents and int_voice_mentions have no
     # text_hash or model_fingerprint yet, so nothing says which documents changed
-    warehouse = tmp_path / "earshot.duckdb"
-    shutil.copy(replayed["warehouse"], warehouse)
+    warehouse = copy_of_day_two(replayed, tmp_path)
     tables = ("marts.voice_documents", "intermediate.int_voice_mentions")
     with duckdb.connect(str(warehouse)) as con:
         expected = {
@@ -402,8 +440,7 @@ def test_orders_netted_reads_on_from_its_last_load_and_drops_an_order_cancelled_
 ) -> None:
     # int_orders_netted is incremental on the orders loaded since its last run; a
     # table built before it carried load_id gets the column and is written again
-    warehouse = tmp_path / "earshot.duckdb"
-    shutil.copy(replayed["warehouse"], warehouse)
+    warehouse = copy_of_day_two(replayed, tmp_path)
     columns = "order_id, customer_id, ordered_at, gross_amount, discount_amount, refunded_amount"
     with duckdb.connect(str(warehouse)) as con:
         before = con.execute(f"select {columns} from intermediate.int_orders_netted").fetchall()
@@ -434,8 +471,7 @@ def test_a_column_held_as_another_type_than_the_model_gives_does_not_rewrite_eve
 ) -> None:
     # delete_rows_to_rebuild compares rows by a hash, and a value hashes by its type:
     # a table that holds call_id as text (as an older model gave it) keeps its rows
-    warehouse = tmp_path / "earshot.duckdb"
-    shutil.copy(replayed["warehouse"], warehouse)
+    warehouse = copy_of_day_two(replayed, tmp_path)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("alter table marts.voice_documents alter call_id type varchar")
         con.execute("alter table marts.voice_documents add column kept boolean")
@@ -449,3 +485,40 @@ def test_a_column_held_as_another_type_than_the_model_gives_does_not_rewrite_eve
             "select count(*), count(*) filter (where kept) from marts.voice_documents"
         ).fetchone()
     assert rows == kept == held
+
+
+def test_a_synced_table_deletes_inserts_and_rewrites_only_where_its_query_differs(
+    replayed: dict, tmp_path: Path
+) -> None:
+    # the sync strategy's table must end as its query gives it: a row the query
+    # no longer gives is deleted, a changed one replaced, a missing one written,
+    # a column the table lacks (built by an older Earshot) added and filled
+    warehouse = copy_of_day_two(replayed, tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        identities = "intermediate.int_customer_identities"
+        con.execute(
+            f"insert into {identities} select * replace ('planted' as identity_value) "
+            f"from {identities} where identity_type = 'email' limit 1"
+        )
+        con.execute(
+            f"update {identities} set customer_key = 'changed' where identity_value = "
+            f"(select min(identity_value) from {identities} where identity_type = 'phone')"
+        )
+        con.execute(
+            f"delete from {identities} where identity_value = "
+            f"(select max(identity_value) from {identities} where identity_type = 'email')"
+        )
+        con.execute("alter table intermediate.int_calls_identified drop column talk_seconds")
+        con.execute(
+            "update intermediate.int_voice_documents set customer_key = null "
+            "where document_id = (select min(document_id) from intermediate.int_voice_documents)"
+        )
+    planted = tables(warehouse, "intermediate", SYNCED)
+    assert all(planted[table] != replayed["synced"][table] for table in SYNCED)
+
+    harness.dbt(warehouse, "run", "-s", *SYNCED)
+
+    # the column added back comes last, where a rebuilt table would have it in
+    # the query's place
+    synced = tables(warehouse, "intermediate", SYNCED, by_name=True)
+    assert synced == tables(replayed["warehouse"], "intermediate", SYNCED, by_name=True)

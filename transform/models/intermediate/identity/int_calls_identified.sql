@@ -4,7 +4,11 @@
 
 {#- A table, not a view: read by calls, customers, int_voice_documents and three tests,
     each of which would otherwise compute it again. -#}
-{{ config(materialized='table') }}
+{{ config(
+    materialized=rewritten_where_changed(),
+    incremental_strategy='sync',
+    on_schema_change='sync_all_columns'
+) }}
 
 with
 

@@ -7,7 +7,11 @@
 
 {#- A table, not a view: read by int_calls_identified, int_voice_documents,
     customers and five tests, each of which would otherwise compute it again. -#}
-{{ config(materialized='table') }}
+{{ config(
+    materialized=rewritten_where_changed(),
+    incremental_strategy='sync',
+    on_schema_change='sync_all_columns'
+) }}
 
 with
 

@@ -9,7 +9,11 @@
     theirs, and write again only the documents that changed
     (macros/voice_documents.sql). -#}
 
-{{ config(materialized='table') }}
+{{ config(
+    materialized=rewritten_where_changed(),
+    incremental_strategy='sync',
+    on_schema_change='sync_all_columns'
+) }}
 
 with
 
