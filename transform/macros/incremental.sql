@@ -159,11 +159,15 @@
 {#- The materialization of a model rebuilt whole on every run whose rows
     mostly stay the same from one run to the next (who is who: a caller
     matched to a customer today re-keys their old calls, so no load stamp
-    says which rows change). On DuckDB it is `incremental` with the `sync`
-    strategy below: the model's query gives the whole table, and a run writes
-    only the rows that differ. Elsewhere it is an ordinary table. -#}
+    says which rows change). On a DuckDB file it is `incremental` with the
+    `sync` strategy below: the model's query gives the whole table, and a run
+    writes only the rows that differ. Elsewhere (Spark, and MotherDuck, where
+    the strategy's delete by rowid has not been tried) it is an ordinary
+    table. -#}
 {% macro rewritten_where_changed() -%}
-    {{ return('incremental' if target.type == 'duckdb' else 'table') }}
+    {{ return(
+        'incremental' if target.type == 'duckdb' and not adapter.is_motherduck() else 'table'
+    ) }}
 {%- endmacro %}
 
 
