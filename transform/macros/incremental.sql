@@ -177,7 +177,9 @@
     query no longer gives (gone, or any column changed) are deleted; rows the
     query gives that the table does not hold are inserted. Rows are compared
     by a hash of every column, the query's values cast to the types the table
-    holds; two different rows hash alike once in 2^64.
+    holds; two different rows hash alike once in 2^64. The rows are a set: a
+    row the query gives twice, alike in every column, stays once if the table
+    held it once, so a model that uses this has a key and tests its grain.
 
     At the L shop a daily build rewrote int_customer_identities (1.7M rows),
     int_calls_identified and int_voice_documents whole, to change a few
