@@ -9,12 +9,14 @@ timing every query the page sends to DuckDB: it reports the queries' p50 and
 p95 and the slowest query. With ``--browser`` it also starts ``streamlit run``
 on loopback and times, in headless Chromium, from navigation to the page's
 title and first chart on screen (median of ``--runs``). Prints a Markdown
-table for docs/benchmarks.md.
+table for docs/benchmarks.md; ``--json PATH`` also writes the figures
+(``bench/suite.py`` reads them for the dashboards row of ``make bench``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -47,14 +49,20 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def query_times(published: Path, runs: int) -> dict[str, list[tuple[float, str]]]:
-    """Each page's queries, timed against DuckDB with the cache bypassed, over ``runs`` renders."""
+def query_times(
+    published: Path, runs: int, rounds: list[float] | None = None
+) -> dict[str, list[tuple[float, str]]]:
+    """Each page's queries, timed against DuckDB with the cache bypassed, over ``runs`` renders.
+
+    ``rounds``, when given, gets the seconds each round of every page's render took.
+    """
     from streamlit.testing.v1 import AppTest
 
     from dashboards import data
 
     timings: dict[str, list[tuple[float, str]]] = defaultdict(list)
     current: list[str] = []
+    renders: dict[str, list[float]] = defaultdict(list)
 
     def timed(sql: str, params=()) -> pd.DataFrame:
         started = time.perf_counter()
@@ -67,10 +75,14 @@ def query_times(published: Path, runs: int) -> dict[str, list[tuple[float, str]]
     for page in PAGES:
         current[:] = [page]
         for _ in range(runs):
+            started = time.perf_counter()
             app = AppTest.from_file(str(ROOT / "dashboards" / "app_pages" / f"{page}.py"))
             app.run(timeout=120)
+            renders[page].append(time.perf_counter() - started)
             if app.exception:
                 raise RuntimeError(f"{page}: {app.exception[0].value}")
+    if rounds is not None:
+        rounds.extend(sum(seconds) for seconds in zip(*renders.values(), strict=True))
     return timings
 
 
@@ -106,11 +118,24 @@ def main() -> None:
     parser.add_argument("--published", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--browser", action="store_true")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="also write the figures here: each round's seconds to render every page, "
+        "and each page's query milliseconds",
+    )
     args = parser.parse_args()
     if not args.published.exists():
         sys.exit(f"no published marts at {args.published}")
     os.environ["EARSHOT_PUBLISHED"] = str(args.published.resolve())
-    timings = query_times(args.published, args.runs)
+    rounds: list[float] = []
+    timings = query_times(args.published, args.runs, rounds)
+    if args.json:
+        figures = {
+            "rounds": rounds,
+            "queries_ms": {page: [ms for ms, _ in values] for page, values in timings.items()},
+        }
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
     renders = first_render(args.runs) if args.browser else {}
     size = args.published.stat().st_size / 2**20
     print(f"\n{args.published} ({size:.0f} MiB), {args.runs} runs\n")

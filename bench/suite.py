@@ -23,7 +23,9 @@ For the shop at ``--scale`` (generated once, then reused from ``--work``):
 4. **Dagster**: the ``daily_refresh`` job on an empty warehouse (every load,
    dbt build, checks, publication), then again with nothing new, reading only
    what is new as the daily build above does (``bench/orchestration_bench.py``;
-   the twins serve from this process, outside the measured one).
+   the twins serve from this process, outside the measured one); then every
+   dashboard page rendered from the marts the run published, against the
+   queries the pages send (``bench/dashboard_bench.py``).
 5. **Spark**: the shop loaded as Parquet by dlt's filesystem destination,
    then built by ``python -m earshot.lake build`` (docs/engines.md), against
    DuckDB's full build (``--no-spark`` leaves it out).
@@ -77,6 +79,7 @@ from typing import Any
 
 import duckdb
 from _process import run_child
+from dashboard_bench import percentile
 from dbt_bench import (
     DAY,
     build_day_one_load_day_two,
@@ -467,11 +470,12 @@ def spark_build(shop: Path, work: Path, runs: int, rows: int, full: float) -> li
     ]
 
 
-def dagster_runs(shop: Path, scale: str, work: Path, rows: int) -> dict[str, Any]:
+def dagster_runs(shop: Path, scale: str, work: Path, rows: int, runs: int) -> dict[str, Any]:
     """The whole pipeline through Dagster, once on an empty warehouse and once with nothing new.
 
-    Returns the rows (``stages``, as figures) and the warehouse's and the published
-    marts' ``sizes`` after the first run. The first run's peak is the whole command's
+    Returns the rows (``stages``, as figures: the two runs, then the dashboards read
+    from the marts they published, :func:`dashboards`) and the warehouse's and the
+    published marts' ``sizes`` after the first run. The first run's peak is the whole command's
     (:func:`run_child`); the run with nothing new has its own, read while it ran, as
     the command's processes (the run's and its worker) keep their peaks from the first.
     """
@@ -503,6 +507,7 @@ def dagster_runs(shop: Path, scale: str, work: Path, rows: int) -> dict[str, Any
         "warehouse (Dagster run)": first["warehouse_bytes"],
         "published marts": first["published_bytes"],
     }
+    published = work / "dagster" / "warehouse" / "earshot_marts.duckdb"
     stages = [
         Stage("Dagster `daily_refresh`, empty warehouse", rows, first["seconds"], 1, peak),
         Stage(
@@ -514,8 +519,47 @@ def dagster_runs(shop: Path, scale: str, work: Path, rows: int) -> dict[str, Any
             f"first run: {first['seconds']:.1f} s",
             daily["seconds"] / first["seconds"],
         ),
+        dashboards(published, runs, work),
     ]
     return {"stages": [asdict(stage) for stage in stages], "sizes": sizes}
+
+
+DASHBOARDS = "dashboards: every page rendered from the published marts (Streamlit, no cache)"
+
+
+def dashboards(published: Path, runs: int, work: Path) -> Stage:
+    """Every dashboard page rendered ``runs`` times from ``published``, against its queries.
+
+    ``bench/dashboard_bench.py`` renders each page under Streamlit's AppTest with the
+    cache bypassed and times each query it sends to DuckDB. The wall time is a round
+    of every page (median of ``runs``); the baseline, the same round's queries alone.
+    """
+    out = work / "dashboards.json"
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("dashboard_bench.py")),
+        "--published",
+        str(published),
+        "--runs",
+        str(runs),
+        "--json",
+        str(out),
+    ]
+    _, peak = run_child(command, dict(os.environ))
+    found = json.loads(out.read_text())
+    queries = [ms for page in found["queries_ms"].values() for ms in page]
+    per_round = sum(queries) / 1000 / runs
+    seconds = median(found["rounds"])
+    p95 = percentile(queries, 0.95)
+    return Stage(
+        DASHBOARDS,
+        None,
+        seconds,
+        runs,
+        peak,
+        f"its {len(queries) // runs} queries in DuckDB: {per_round:.2f} s (p95 {p95:.0f} ms)",
+        seconds / per_round,
+    )
 
 
 def table(scale: str, runs: int, stages: list[Stage], sizes: dict[str, int], steps: Steps) -> str:
@@ -653,7 +697,7 @@ def measure(
 
     def measure_dagster() -> list[Stage]:
         dagster = steps.measured(
-            "dagster", lambda: dagster_runs(shop, args.scale, work, found["rows"])
+            "dagster", lambda: dagster_runs(shop, args.scale, work, found["rows"], runs)
         )
         sizes.update(dagster["sizes"])
         return [Stage(**stage) for stage in dagster["stages"]]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from earshot.settings import PROJECT_ROOT
+from tests.pipeline import PipelineRun
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 
@@ -440,3 +441,23 @@ def test_a_ratio_below_one_keeps_three_decimals_so_no_target_is_rounded_onto(
     stage = suite.Stage("dbt daily build", None, 13.6, 3, None, "full build: 130.8 s", ratio)
 
     assert stage.cells()[-1] == cell
+
+
+@pytest.mark.e2e
+def test_the_dashboards_row_renders_every_page_against_the_queries_it_sends(
+    pipeline_run: PipelineRun, tmp_path: Path
+) -> None:
+    import dashboard_bench
+
+    stage = suite.dashboards(pipeline_run.published, 1, tmp_path)
+
+    figures = json.loads((tmp_path / "dashboards.json").read_text())
+    assert sorted(figures["queries_ms"]) == sorted(dashboard_bench.PAGES)
+    assert all(figures["queries_ms"].values()), "a page sent no query"
+    queries = sum(len(page) for page in figures["queries_ms"].values())
+    assert stage.name == suite.DASHBOARDS
+    assert (stage.runs, stage.seconds) == (1, figures["rounds"][0])
+    assert stage.baseline.startswith(f"its {queries} queries in DuckDB: ")
+    # the queries are timed inside the pages' renders: a round takes longer than its queries
+    assert stage.ratio is not None and stage.ratio > 1
+    assert stage.peak_rss and stage.peak_rss > 0
