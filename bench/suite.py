@@ -532,7 +532,8 @@ def dashboards(published: Path, runs: int, work: Path) -> Stage:
 
     ``bench/dashboard_bench.py`` renders each page under Streamlit's AppTest with the
     cache bypassed and times each query it sends to DuckDB. The wall time is a round
-    of every page (median of ``runs``); the baseline, the same round's queries alone.
+    of every page (median of ``runs``); the baseline, a round's queries alone (their
+    mean over the ``runs``: the same figure at ``RUNS=1``).
     """
     out = work / "dashboards.json"
     command = [
